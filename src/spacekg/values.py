@@ -86,13 +86,14 @@ def _fold(text: str) -> tuple[str, list[int]]:
     """Fold full-width ASCII forms to ASCII and drop line breaks inside Japanese words.
 
     Returns the folded string and, for each of its characters, the index in ``text``. A line
-    break is dropped only between two non-ASCII, non-digit characters (PDF extraction breaks
-    "2019年\\n度" and "中\\n盤"); breaks next to digits are kept so table cells do not merge.
+    break (or a run of two) is dropped only between two non-ASCII, non-digit characters (PDF
+    extraction splits "2019年\\n度" and "中\\n\\n盤"); breaks next to digits are kept so that
+    table cells do not merge.
     """
     out, idx = [], []
     n = len(text)
     for i, c in enumerate(text):
-        if c == "\n" and 0 < i < n - 1 and _joinable(text[i - 1]) and _joinable(text[i + 1]):
+        if c == "\n" and _inside_word(text, i, n):
             continue
         o = ord(c)
         if 0xFF01 <= o <= 0xFF5E:
@@ -102,6 +103,16 @@ def _fold(text: str) -> tuple[str, list[int]]:
         out.append(c)
         idx.append(i)
     return "".join(out), idx
+
+
+def _inside_word(text: str, i: int, n: int) -> bool:
+    """True if the line break at ``i`` (in a run of at most two) splits a Japanese word."""
+    a, b = i - 1, i + 1
+    while a >= 0 and text[a] == "\n":
+        a -= 1
+    while b < n and text[b] == "\n":
+        b += 1
+    return a >= 0 and b < n and b - a <= 3 and _joinable(text[a]) and _joinable(text[b])
 
 
 def _joinable(c: str) -> bool:
@@ -162,6 +173,7 @@ _ORD_RE = re.compile(
     r"|" + _L + r"(?P<n3>[0-9]+)(?:ヶ国|カ国|ヵ国|か国|回|番|機|人|件)目"
     r"|(?<=世界|歴代)(?P<n4>[0-9]+)位"
 )
+_ORD_LIST_RE = re.compile(r"第[0-9]+回[、,](?P<n>[0-9]+)回(?!目)")  # 第44回、46回: both ordinal
 _APPROX_NUM_RE = re.compile(r"(?P<pre>約|およそ)(?P<n>" + _NUM + r")(?:/(?P<den>" + _NUM + r"))?")
 _GROUPED_RE = re.compile(_L + r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])")
 
@@ -197,7 +209,7 @@ def _context_q(s: str, end: int) -> set[str]:
     """Qualifiers read from the text just after a value, without consuming it."""
     after = s[end:end + 8]
     q = set()
-    if re.match(r"(?:打ち?上げ?|運用開始|開始)?(?:予定|目標)", after):
+    if re.match(r"[にの]?(?:打ち?上げ?|運用開始|開始)?(?:予定|目標)", after):
         q.add("planned")
     if after.startswith("時点"):
         q.add("as-of")
@@ -308,13 +320,19 @@ def _quantities(s: str):
                _lex(upper) if upper is not None else None)
 
 
-def _ordinals_and_numbers(s: str):
+def _ordinals(s: str):
     for m in _ORD_RE.finditer(s):
         n = int(m["n"] or m["n3"] or m["n4"])
         up = int(m["n2"]) if m["n2"] else None
         q = {"range"} if up else set()
         yield (m.start(), m.end(), "ordinal", str(n), INTEGER, Decimal(n), None, q,
                Decimal(up) if up else None, str(up) if up else None)
+    for m in _ORD_LIST_RE.finditer(s):
+        yield (m.start("n"), m.end(), "ordinal", m["n"], INTEGER, Decimal(m["n"]), None, set(),
+               None, None)
+
+
+def _numbers(s: str):
     for m in _APPROX_NUM_RE.finditer(s):
         n, q = _dec(m["n"]), {"approximate"}
         if m["den"]:
@@ -328,7 +346,7 @@ def _ordinals_and_numbers(s: str):
         yield (m.start(), m.end(), "number", _lex(n), DECIMAL, n, None, set(), None, None)
 
 
-_FINDERS: tuple[Callable, ...] = (_dates, _months, _quantities, _ordinals_and_numbers)
+_FINDERS: tuple[Callable, ...] = (_dates, _months, _ordinals, _quantities, _numbers)
 
 
 # ---------------------------------------------------------------- API
@@ -340,7 +358,7 @@ def find_values(text: str) -> list[Value]:
 
     Returns:
         Non-overlapping values sorted by ``start``; where candidates overlap the longest wins
-        (then the one found first: dates before months, quantities, ordinals, numbers).
+        (then the one found first: dates, months, ordinals, quantities, numbers).
         ``value.surface == text[value.start:value.end]`` always holds.
 
     Bare 4-digit numbers (timeline axes such as "2016 2017 2018") are not years unless
