@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from rdflib import Literal, URIRef
@@ -112,11 +112,8 @@ def _inside_word(text: str, i: int, n: int) -> bool:
         a -= 1
     while b < n and text[b] == "\n":
         b += 1
-    return a >= 0 and b < n and b - a <= 3 and _joinable(text[a]) and _joinable(text[b])
-
-
-def _joinable(c: str) -> bool:
-    return ord(c) > 0x2E7F and not ("\uff10" <= c <= "\uff19")
+    return a >= 0 and b < n and b - a <= 3 and all(
+        ord(c) > 0x2E7F and not "\uff10" <= c <= "\uff19" for c in (text[a], text[b]))
 
 
 # ---------------------------------------------------------------- patterns
@@ -124,7 +121,7 @@ _NUM = r"(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?(?![0-9])"
 _L = r"(?<![0-9A-Za-z.,/\-_])"  # left boundary of a number
 _RANGE = r"[~〜～]"
 _WEEKDAY = r"(?:[ ]?\([月火水木金土日](?:・祝)?\))?"
-_TIME = r"(?P<hh>[01]?[0-9]|2[0-3]):(?P<mi>[0-5][0-9])(?::(?P<ss>[0-5][0-9]))?[ ]?(?P<tz>UTC|JST|Z)?"
+_TIME = r"(?P<hh>[01]?[0-9]|2[0-3]):(?P<mi>[0-5][0-9])(?::(?P<ss>[0-5][0-9]))?(?:[ ]?(?P<tz>UTC|JST|Z))?"
 _TAIL = (  # month, day, weekday, adjacent time, or 年度 / 年代 after 年
     r"(?:(?P<fy>度)|(?P<dec>代)(?P<part>前半|中盤|中頃|後半|初め|初頭|末)?"
     r"|(?P<m>1[0-2]|0?[1-9])月(?:(?P<d>3[01]|[12][0-9]|0?[1-9])日" + _WEEKDAY
@@ -177,22 +174,27 @@ _ORD_LIST_RE = re.compile(r"第[0-9]+回[、,](?P<n>[0-9]+)回(?!目)")  # 第44
 _APPROX_NUM_RE = re.compile(r"(?P<pre>約|およそ)(?P<n>" + _NUM + r")(?:/(?P<den>" + _NUM + r"))?")
 _GROUPED_RE = re.compile(_L + r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?(?![0-9])")
 
-_SUFFIX_Q = {
-    "頃": {"approximate"}, "ごろ": {"approximate"}, "前後": {"approximate"},
-    "程度": {"approximate"}, "までに": {"by"}, "頃までに": {"by", "approximate"},
-    "ごろまでに": {"by", "approximate"}, "まで": {"until"}, "以降": {"from"}, "から": {"from"},
-    "-": {"from"}, "以上": {"at-least"}, "以下": {"at-most"}, "未満": {"less-than"},
-    "超": {"more-than"}, "級": {"class"}, "前": {"ago"},
-}
+_SUFFIX_Q = {k: set(v.split()) for k, v in {
+    "頃": "approximate", "ごろ": "approximate", "前後": "approximate", "程度": "approximate",
+    "までに": "by", "頃までに": "by approximate", "ごろまでに": "by approximate", "まで": "until",
+    "以降": "from", "から": "from", "-": "from", "以上": "at-least", "以下": "at-most",
+    "未満": "less-than", "超": "more-than", "級": "class", "前": "ago"}.items()}
 _PREFIX_Q = {"約": "approximate", "およそ": "approximate", "計": "total", "延べ": "cumulative",
              "最大": "at-most", "昨年": "previous-year", "本年": "current-year",
              "今年": "current-year", "来年": "next-year"}
 _PART_Q = {"前半": "early", "初め": "early", "初頭": "early", "中盤": "mid", "中頃": "mid",
            "後半": "late", "末": "late"}
-_Cand = tuple  # (start, end, kind, lexical, datatype, number, unit, qualifiers, upper, upper_lex)
+_KIND = {"%": "percent", "d": "duration", "mo": "duration", "h": "duration", "year": "duration"}
 
 
 # ---------------------------------------------------------------- converters
+def _mk(start: int, end: int, kind: str, lexical: str, datatype: str, number=None, unit=None,
+        q=(), upper=None, upper_lexical=None) -> Value:
+    """A Value with offsets into the folded text; find_values maps them back."""
+    return Value(start, end, "", kind, lexical, datatype, number, unit, frozenset(q), upper,
+                 upper_lexical)
+
+
 def _dec(s: str, mul: str | None = None) -> Decimal:
     d = Decimal(s.replace(",", ""))
     if mul:
@@ -223,7 +225,7 @@ def _time_lex(m: re.Match) -> str:
     return t + {"UTC": "Z", "Z": "Z", "JST": "+09:00", None: ""}[m["tz"]]
 
 
-def _date_value(m: re.Match, s: str, year: int, q: set[str]) -> _Cand | None:
+def _date_value(m: re.Match, s: str, year: int, q: set[str]) -> Value | None:
     """Build the candidate for a year-based date match (Western, era, slash, parenthesised)."""
     g = m.groupdict()
     month, day = g.get("m"), g.get("d")
@@ -256,7 +258,7 @@ def _date_value(m: re.Match, s: str, year: int, q: set[str]) -> _Cand | None:
             return None
         q.add("range")
         lex, upper_lex = g["y0"], lex
-    return (m.start(), m.end(), "date", lex, dt, None, None, q, None, upper_lex)
+    return _mk(m.start(), m.end(), "date", lex, dt, q=q, upper_lexical=upper_lex)
 
 
 def _dates(s: str):
@@ -283,9 +285,9 @@ def _months(s: str):
             lex, dt = f"--{int(m['m']):02d}-{int(m['d']):02d}", MONTH_DAY
         else:
             lex, dt = f"--{int(m['m']):02d}", MONTH
-        yield (m.start(), m.end(), "month", lex, dt, None, None, set(q), None, None)
+        yield _mk(m.start(), m.end(), "month", lex, dt, q=q)
     for m in _TIME_RE.finditer(s):
-        yield (m.start(), m.end(), "time", _time_lex(m), TIME, None, None, set(), None, None)
+        yield _mk(m.start(), m.end(), "time", _time_lex(m), TIME)
 
 
 def _quantities(s: str):
@@ -300,36 +302,29 @@ def _quantities(s: str):
                 continue
             q.add("range")
         raw_unit = m["unit"]
-        if m["count"] or m["ofcount"]:
-            unit, kind = "count", "quantity"
-        else:
-            unit = _UNITS[raw_unit]
-            kind = {"%": "percent", "d": "duration", "mo": "duration", "h": "duration",
-                    "year": "duration"}.get(unit, "quantity")
+        unit = "count" if m["count"] or m["ofcount"] else _UNITS[raw_unit]
         if raw_unit == "日" and "approximate" not in q and n <= 31:
             continue  # "13日" is a day of month, not a number of days
-        if raw_unit == "年" and (not m["mul"] and len(m["n"]) == 4 or m["n2"]):
-            continue  # 4-digit "2024年" is a year (see _dates)
+        if raw_unit == "年" and (m["n2"] or len(m["n"]) == 4 and not (m["mul"] or q)):
+            continue  # a bare 4-digit "2024年" is a year (see _dates); "約1500年前" is not
         if "ago" in q and unit != "year":
             continue
         if m["rate"]:
             unit, q = unit + "/year", q | {"per-year"}
         integral = n == n.to_integral_value() and (upper is None or upper == upper.to_integral())
         dt = INTEGER if unit.startswith("count") and integral else DECIMAL
-        yield (m.start(), m.end(), kind, _lex(n), dt, n, unit, q, upper,
-               _lex(upper) if upper is not None else None)
+        yield _mk(m.start(), m.end(), _KIND.get(unit, "quantity"), _lex(n), dt, n, unit, q, upper,
+                  _lex(upper) if upper is not None else None)
 
 
 def _ordinals(s: str):
     for m in _ORD_RE.finditer(s):
         n = int(m["n"] or m["n3"] or m["n4"])
         up = int(m["n2"]) if m["n2"] else None
-        q = {"range"} if up else set()
-        yield (m.start(), m.end(), "ordinal", str(n), INTEGER, Decimal(n), None, q,
-               Decimal(up) if up else None, str(up) if up else None)
+        yield _mk(m.start(), m.end(), "ordinal", str(n), INTEGER, Decimal(n), None,
+                  {"range"} if up else (), Decimal(up) if up else None, str(up) if up else None)
     for m in _ORD_LIST_RE.finditer(s):
-        yield (m.start("n"), m.end(), "ordinal", m["n"], INTEGER, Decimal(m["n"]), None, set(),
-               None, None)
+        yield _mk(m.start("n"), m.end(), "ordinal", m["n"], INTEGER, Decimal(m["n"]))
 
 
 def _numbers(s: str):
@@ -340,10 +335,10 @@ def _numbers(s: str):
             if not den:
                 continue
             n, q = n / den, q | {"fraction"}
-        yield (m.start(), m.end(), "number", _lex(n), DECIMAL, n, None, q, None, None)
+        yield _mk(m.start(), m.end(), "number", _lex(n), DECIMAL, n, q=q)
     for m in _GROUPED_RE.finditer(s):
         n = _dec(m.group())
-        yield (m.start(), m.end(), "number", _lex(n), DECIMAL, n, None, set(), None, None)
+        yield _mk(m.start(), m.end(), "number", _lex(n), DECIMAL, n)
 
 
 _FINDERS: tuple[Callable, ...] = (_dates, _months, _ordinals, _quantities, _numbers)
@@ -365,21 +360,17 @@ def find_values(text: str) -> list[Value]:
     followed by 年, written in parentheses ("(2020)") or followed by 打上げ.
     """
     s, idx = _fold(text)
-    cands = []
-    for order, finder in enumerate(_FINDERS):
-        for c in finder(s):
-            if c is not None and c[1] > c[0]:
-                cands.append((c[1] - c[0], order, c))
-    cands.sort(key=lambda x: (-x[0], x[1], x[2][0]))
-    taken: list[tuple[int, int]] = []
+    cands = [(v.end - v.start, order, v.start, v)
+             for order, finder in enumerate(_FINDERS) for v in finder(s) if v and v.end > v.start]
+    cands.sort(key=lambda c: (-c[0], c[1], c[2]))  # longest, then finder order, then position
+    used = bytearray(len(s))
     chosen = []
-    for _, _, c in cands:
-        if any(c[0] < e and b < c[1] for b, e in taken):
-            continue
-        taken.append((c[0], c[1]))
-        chosen.append(c)
+    for _, _, _, v in cands:
+        if not any(used[v.start:v.end]):
+            used[v.start:v.end] = b"\x01" * (v.end - v.start)
+            chosen.append(v)
     out = []
-    for st, en, kind, lex, dt, num, unit, q, up, up_lex in sorted(chosen, key=lambda c: c[0]):
-        a, b = idx[st], idx[en - 1] + 1
-        out.append(Value(a, b, text[a:b], kind, lex, dt, num, unit, frozenset(q), up, up_lex))
+    for v in sorted(chosen, key=lambda v: v.start):
+        a, b = idx[v.start], idx[v.end - 1] + 1
+        out.append(replace(v, start=a, end=b, surface=text[a:b]))
     return out
