@@ -123,7 +123,7 @@ _RANGE = r"[~〜～]"
 _WEEKDAY = r"(?:[ ]?\([月火水木金土日](?:・祝)?\))?"
 _TIME = r"(?P<hh>[01]?[0-9]|2[0-3]):(?P<mi>[0-5][0-9])(?::(?P<ss>[0-5][0-9]))?(?:[ ]?(?P<tz>UTC|JST|Z))?"
 _TAIL = (  # month, day, weekday, adjacent time, or 年度 / 年代 after 年
-    r"(?:(?P<fy>度)|(?P<dec>代)(?P<part>前半|中盤|中頃|後半|初め|初頭|末)?"
+    r"(?:(?P<fy>度)|(?P<dec>代)(?P<part>前半|中盤|中頃|半ば|後半|初め|初頭|末)?"
     r"|(?P<m>1[0-2]|0?[1-9])月(?:(?P<d>3[01]|[12][0-9]|0?[1-9])日" + _WEEKDAY
     + r"(?:[ ]?" + _TIME + r")?)?)?"
 )
@@ -154,8 +154,8 @@ _COUNT = r"ヶ国|カ国|ヵ国|か国|箇国|国・地域|国地域|国|機関|
 _UNITS = {
     "%": "%", "kg": "kg", "km": "km", "m": "m", "au": "au", "cm": "cm", "mm": "mm", "t": "t",
     "トン": "t", "平方km": "km2", "km2": "km2", "km²": "km2", "倍": "times", "日間": "d",
-    "日": "d", "ヶ月": "mo", "ヵ月": "mo", "か月": "mo", "カ月": "mo", "時間": "h", "年間": "year",
-    "ヵ年": "year", "ヶ年": "year", "か年": "year", "カ年": "year", "年": "year",
+    "日": "d", "ヶ月": "mo", "ヵ月": "mo", "か月": "mo", "カ月": "mo", "時間": "h", "週間": "wk",
+    "年間": "year", "ヵ年": "year", "ヶ年": "year", "か年": "year", "カ年": "year", "年": "year",
 }
 _UNIT_ALT = "|".join(sorted((re.escape(u) for u in _UNITS), key=len, reverse=True))
 _QTY_RE = re.compile(
@@ -183,8 +183,8 @@ _PREFIX_Q = {"約": "approximate", "およそ": "approximate", "計": "total", "
              "最大": "at-most", "昨年": "previous-year", "本年": "current-year",
              "今年": "current-year", "来年": "next-year"}
 _PART_Q = {"前半": "early", "初め": "early", "初頭": "early", "中盤": "mid", "中頃": "mid",
-           "後半": "late", "末": "late"}
-_KIND = {"%": "percent", "d": "duration", "mo": "duration", "h": "duration", "year": "duration"}
+           "半ば": "mid", "後半": "late", "末": "late"}
+_KIND = {"%": "percent", **dict.fromkeys(("d", "wk", "mo", "h", "year"), "duration")}
 
 
 # ---------------------------------------------------------------- converters
