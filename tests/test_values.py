@@ -192,6 +192,7 @@ def test_reversed_range_is_not_a_range():
     "Mars2020InSight", "資料44-2から", "資料48-1-2", "P13参考3参照", "（１）これまで", "1.1.状況認識",
     "https://example.com/2024/07/18/why", "嫦娥1~3", "JP-US OP3", "STEP1クラス", "LEV-1",
     "数百kg級", "1月面天文台、2月サンプルの選別・採取・分析、3月震計", "2月測位システム",
+    "STEP2年", "HTV7機", "GER3版", "ab2,000km",  # digits glued to a Latin word
     "13日",  # a day without a month is not a number of days
 ])
 def test_no_value_inside_unrelated_words(text):

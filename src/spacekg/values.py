@@ -21,7 +21,7 @@ Conventions and sources:
 
 Qualifiers: approximate (約 頃 前後 程度 およそ), by (～2030年, までに), until (まで),
 from (以降, から, "2009年-"), planned (…予定/目標 follows), as-of (…時点 follows),
-fiscal-year, decade, early/mid/late (年代前半/中盤/後半), era (converted from an era name),
+fiscal-year, decade, early/mid/late (年代前半/中盤・半ば/後半), era (converted from an era name),
 range (a~b: lower bound in ``number``/``lexical``, upper bound in ``upper``/``upper_lexical``),
 at-least/at-most/less-than/more-than (以上 以下 未満 超), class (級: a mass class),
 ago (…年前), fraction (約1/100), total (計), cumulative (延べ), consecutive (…連続 follows),
@@ -59,7 +59,8 @@ class Value:
         lexical: lexical form of the RDF literal (``"2025-06-13"``, ``"2021"``, ``"1602"``).
         datatype: full datatype IRI (xsd:date …, sk:fiscalYear, sk:decade).
         number: the numeric value (lower bound of a range), None for dates and months.
-        unit: unit code (``%``, kg, km, km2, m, au, d, mo, h, year, count, times), or None.
+        unit: unit code (``%``, kg, km, km2, m, au, d, wk, mo, h, year, count, times; a
+            ``/year`` suffix for rates such as 約4件/年), or None.
         qualifiers: frozenset of qualifier codes (module docstring).
         upper, upper_lexical: upper bound of a range (``upper`` is None for date ranges).
     """
