@@ -1,0 +1,167 @@
+"""Stage 8: publish the dataset (N-Quads, TriG, Turtle, JSON-LD) and the build report.
+
+Deterministic: N-Quads lines are sorted; the other formats are written by pyoxigraph from the
+same sorted quads (no blank nodes are minted by the pipeline), so the same inputs give
+byte-identical files. Atomic: files are written into a temporary folder beside ``out`` that
+replaces ``out`` only when everything succeeded, so a failed build leaves the previous output.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import RDF, Dataset
+
+FILES = {"spacekg.nq": ox.RdfFormat.N_QUADS, "spacekg.trig": ox.RdfFormat.TRIG,
+         "spacekg.ttl": ox.RdfFormat.TURTLE, "spacekg.jsonld": ox.RdfFormat.JSON_LD}
+
+
+def sorted_nquads(ds: Dataset) -> str:
+    """The dataset as N-Quads, one quad per line, lines sorted (named graphs only)."""
+    lines = set()
+    for s, p, o, g in ds.quads((None, None, None, None)):
+        if g is None:
+            continue
+        gid = g.identifier if hasattr(g, "identifier") else g
+        lines.add(f"{s.n3()} {p.n3()} {_nt(o)} {gid.n3()} .")
+    return "\n".join(sorted(lines)) + "\n"
+
+
+def _nt(term) -> str:
+    """N-Triples form of a term (rdflib's n3() may abbreviate numbers; N-Triples must not)."""
+    from rdflib import Literal
+
+    if isinstance(term, Literal):
+        lex = (str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+               .replace("\r", "\\r"))
+        if term.language:
+            return f'"{lex}"@{term.language}'
+        if term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
+            return f'"{lex}"^^<{term.datatype}>'
+        return f'"{lex}"'
+    return term.n3()
+
+
+PREFIXES = {
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+    "owl": "http://www.w3.org/2002/07/owl#",
+    "xsd": "http://www.w3.org/2001/XMLSchema#",
+    "skos": "http://www.w3.org/2004/02/skos/core#",
+    "dcterms": "http://purl.org/dc/terms/",
+    "prov": "http://www.w3.org/ns/prov#",
+    "oa": "http://www.w3.org/ns/oa#",
+    "schema": "https://schema.org/",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+
+def write_formats(nquads: str, out: Path, base: str) -> None:
+    """Write N-Quads, TriG, Turtle (union of the graphs) and JSON-LD into ``out``."""
+    (out / "spacekg.nq").write_text(nquads, encoding="utf-8")
+    quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    prefixes = {**PREFIXES, "sk": base + "ontology#", "skr": base + "resource/"}
+    with open(out / "spacekg.trig", "wb") as f:
+        ox.serialize(quads, f, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+    with open(out / "spacekg.ttl", "wb") as f:
+        ox.serialize(triples, f, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    with open(out / "spacekg.jsonld", "wb") as f:
+        ox.serialize(quads, f, format=ox.RdfFormat.JSON_LD)
+
+
+def report_data(result) -> dict:
+    """Counts per class, property, rule, document and graph; unused lexicon entries;
+    candidate new names (see :mod:`spacekg.candidates`)."""
+    ds = result.dataset
+    pipe = result.pipeline
+    iris = pipe.iris
+    graphs = {str(g.identifier).rsplit("/", 1)[-1]: len(g) for g in ds.graphs()
+              if str(g.identifier).startswith(str(iris.graph))}
+    entities = ds.graph(iris.graph["entities"])
+    classes = Counter(str(o).split("#")[-1] for o in entities.objects(None, RDF.type))
+    stated = ds.graph(iris.graph["stated"])
+    props = Counter(str(p).split("#")[-1].split("/")[-1] for p in stated.predicates())
+    rules = Counter(f.producer[1] for f in result.facts if f.producer[0] == "rule")
+    curated = Counter(f.doc for f in result.facts if f.producer[0] == "curation")
+    mentioned = {m.entity for a in result.analyses for m in a.mentions}
+    docs = {}
+    for a in result.analyses:
+        docs[a.source.id] = {
+            "mentions": len(a.mentions), "entities": len({m.entity for m in a.mentions}),
+            "values": len(a.values), "rule_facts": len(a.matches),
+            "curated_facts": curated.get(a.source.id, 0),
+        }
+    cands = Counter()
+    for a in result.analyses:
+        for c in a.candidates:
+            cands[(c.text, c.heuristic)] += 1
+    return {
+        "graphs": dict(sorted(graphs.items())),
+        "triples": sum(graphs.values()),
+        "entities": len(pipe.lexicon),
+        "stated_facts": len(stated),
+        "classes": dict(sorted(classes.items())),
+        "properties": dict(sorted(props.items())),
+        "rules": {r.id: rules.get(r.id, 0) for r in pipe.engine.rules},
+        "documents": docs,
+        "never_mentioned": sorted(set(pipe.lexicon) - mentioned),
+        "alias_collisions": sorted({f"{k}: {a} / {b}" for k, a, b in pipe.finder.collisions}),
+        "candidates": [{"text": t, "heuristic": h, "count": n}
+                       for (t, h), n in sorted(cands.items(), key=lambda x: (-x[1], x[0]))],
+    }
+
+
+def report_text(data: dict) -> str:
+    """The report as Markdown."""
+    out = ["# spacekg build report", "",
+           f"- triples: {data['triples']}", f"- lexicon entities: {data['entities']}",
+           f"- stated facts: {data['stated_facts']}", "", "## Named graphs", ""]
+    out += [f"- {k}: {v}" for k, v in data["graphs"].items()]
+    out += ["", "## Documents", "", "| document | mentions | entities | values | rule facts | curated facts |",
+            "|---|---|---|---|---|---|"]
+    out += [f"| {k} | {v['mentions']} | {v['entities']} | {v['values']} | {v['rule_facts']} | {v['curated_facts']} |"
+            for k, v in data["documents"].items()]
+    out += ["", "## Classes (entities)", ""] + [f"- {k}: {v}" for k, v in data["classes"].items()]
+    out += ["", "## Properties (stated)", ""] + [f"- {k}: {v}" for k, v in data["properties"].items()]
+    out += ["", "## Rules", ""] + [f"- {k}: {v}" for k, v in data["rules"].items()]
+    out += ["", "## Lexicon entries never mentioned", ""] + [f"- {e}" for e in data["never_mentioned"]]
+    out += ["", "## Alias collisions (first id kept)", ""] + [f"- {c}" for c in data["alias_collisions"]]
+    out += ["", "## Candidate new names (not in the lexicon)", ""]
+    out += [f"- {c['text']} ({c['heuristic']}, {c['count']}×)" for c in data["candidates"]]
+    return "\n".join(out) + "\n"
+
+
+def publish(result, out: Path) -> dict:
+    """Write every output file into ``out`` atomically and return the report data.
+
+    Raises:
+        OSError: the folder cannot be written (the previous output stays in place).
+    """
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
+    try:
+        nquads = sorted_nquads(result.dataset)
+        write_formats(nquads, tmp, result.pipeline.iris.base)
+        data = report_data(result)
+        (tmp / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
+                                         encoding="utf-8")
+        (tmp / "report.md").write_text(report_text(data), encoding="utf-8")
+        old = out.with_name(out.name + ".old")
+        if old.exists():
+            shutil.rmtree(old)
+        if out.exists():
+            out.rename(old)
+        tmp.rename(out)
+        if old.exists():
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return data
