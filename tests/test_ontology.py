@@ -1,0 +1,461 @@
+"""Tests of ontology/spacekg.ttl against itself, docs/DESIGN.md and the lexicon.
+
+What is checked:
+
+* every sk: class, object, datatype and annotation property and datatype has exactly one
+  ``rdfs:label`` @ja and @en and a ``skos:definition`` @en;
+* every class and property that DESIGN.md names exists, with the kind DESIGN.md gives it;
+* DESIGN.md's "domain → range" column agrees with the declared domains and ranges
+  (modulo subclasses, e.g. ``Meeting/Event`` may be declared as ``Event``);
+* domains and ranges refer to declared classes / datatypes; inverse pairs are mutual and
+  mirror each other's domain and range; the characteristics DESIGN.md asks for are declared;
+* the technology-area scheme is complete (labels, definitions, top concepts);
+* no lexicon entry (data/lexicon/*.yaml) is typed with two classes the ontology says are
+  disjoint.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.namespace import SKOS
+
+ROOT = Path(__file__).resolve().parents[1]
+TTL = ROOT / "ontology" / "spacekg.ttl"
+DESIGN = ROOT / "docs" / "DESIGN.md"
+SK = Namespace("https://w3id.org/spacekg/ontology#")
+ONTOLOGY_IRI = URIRef("https://w3id.org/spacekg/ontology")
+
+#: Names that DESIGN.md writes in backticks but that are not terms to declare, with why.
+NOT_TERMS = {
+    "SampleReturnSpacecraft": "DESIGN.md says: no, use Probe + Mission",
+    "reading": "DESIGN.md says: use sk:kanaReading instead",
+}
+
+
+@pytest.fixture(scope="module")
+def g() -> Graph:
+    graph = Graph()
+    graph.parse(TTL, format="turtle")
+    return graph
+
+
+def _sk_local(term) -> str | None:
+    s = str(term)
+    return s[len(str(SK)):] if isinstance(term, URIRef) and s.startswith(str(SK)) else None
+
+
+def _declared(g: Graph, kind: URIRef) -> set[URIRef]:
+    return {s for s in g.subjects(RDF.type, kind) if _sk_local(s) is not None}
+
+
+def _members(g: Graph, node) -> set:
+    """The classes/datatypes a domain or range stands for: the union members or itself."""
+    if isinstance(node, BNode):
+        union = g.value(node, OWL.unionOf)
+        assert union is not None, "anonymous domain/range that is not an owl:unionOf"
+        return set(Collection(g, union))
+    return {node}
+
+
+def _superclasses(g: Graph, cls: URIRef) -> set[URIRef]:
+    """Reflexive, transitive rdfs:subClassOf closure over named classes."""
+    seen, todo = set(), [cls]
+    while todo:
+        c = todo.pop()
+        if c in seen:
+            continue
+        seen.add(c)
+        todo.extend(o for o in g.objects(c, RDFS.subClassOf) if isinstance(o, URIRef))
+    return seen
+
+
+# --- DESIGN.md parsing ---------------------------------------------------------------------
+
+def _design_section(title_start: str, next_start: str) -> str:
+    text = DESIGN.read_text(encoding="utf-8")
+    a = text.index(title_start)
+    b = text.index(next_start, a + 1)
+    return text[a:b]
+
+
+def design_classes() -> set[str]:
+    """Class names: backticked capitalised names in the 'Classes' bullets of DESIGN.md."""
+    section = _design_section("Classes (`sk:`)", "Object properties (domain")
+    names = set()
+    for token in re.findall(r"`([^`]+)`", section):
+        if re.fullmatch(r"[A-Z][A-Za-z]+", token) and token not in NOT_TERMS:
+            names.add(token)
+    return names
+
+
+def _table_rows(section: str) -> list[list[str]]:
+    rows = []
+    for line in section.splitlines():
+        if line.startswith("|") and not line.startswith("|---"):
+            rows.append([c.strip() for c in line.strip().strip("|").split("|")])
+    return rows[1:]  # drop the header row
+
+
+def design_object_rows() -> list[tuple[list[str], str, str]]:
+    """(property names, domain→range cell, characteristics cell) of the object-property table."""
+    section = _design_section("Object properties (domain", "Datatype properties (values")
+    return [(re.findall(r"`([^`]+)`", r[0]), r[1], r[2]) for r in _table_rows(section)]
+
+
+def design_datatype_rows() -> list[tuple[list[str], str]]:
+    section = _design_section("Datatype properties (values", "Datatypes declared in the ontology")
+    rows = []
+    for r in _table_rows(section):
+        names = [n for n in re.findall(r"`([^`]+)`", r[0]) if n not in NOT_TERMS]
+        if names:
+            rows.append((names, r[1]))
+    return rows
+
+
+def _parse_classes(cell: str) -> set[str] | None:
+    """'Agent/Place' → {'Agent', 'Place'}; 'any' → None (no restriction)."""
+    cell = re.sub(r"\([^)]*\)", "", cell).strip()
+    if cell == "any":
+        return None
+    return {part.strip() for part in cell.split("/")}
+
+
+def test_design_parsing_finds_the_vocabulary():
+    """Guards the parsers: if DESIGN.md's layout changes they must not silently find nothing."""
+    assert {"Agent", "Mission", "Lander", "SurfaceRegion", "Field"} <= design_classes()
+    assert len(design_classes()) >= 60
+    names = [n for row in design_object_rows() for n in row[0]]
+    assert "partOf" in names and "mentionedIn" in names and len(names) >= 40
+    dnames = [n for row in design_datatype_rows() for n in row[0]]
+    assert "meetingNumber" in dnames and "dateQualifier" in dnames and "reading" not in dnames
+
+
+# --- header ----------------------------------------------------------------------------------
+
+def test_ontology_header(g):
+    DCT = Namespace("http://purl.org/dc/terms/")
+    VANN = Namespace("http://purl.org/vocab/vann/")
+    assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in g
+    assert g.value(ONTOLOGY_IRI, OWL.versionIRI) == URIRef(
+        "https://w3id.org/spacekg/ontology/" + str(g.value(ONTOLOGY_IRI, OWL.versionInfo)))
+    for p in (DCT.title, DCT.description):
+        assert {o.language for o in g.objects(ONTOLOGY_IRI, p)} == {"ja", "en"}, p
+    assert g.value(ONTOLOGY_IRI, DCT.license) == URIRef(
+        "https://creativecommons.org/licenses/by/4.0/")
+    assert g.value(ONTOLOGY_IRI, DCT.creator) is not None
+    assert str(g.value(ONTOLOGY_IRI, VANN.preferredNamespacePrefix)) == "sk"
+    assert str(g.value(ONTOLOGY_IRI, VANN.preferredNamespaceUri)) == str(SK)
+
+
+# --- labels and definitions -----------------------------------------------------------------
+
+def _all_terms(g: Graph) -> set[URIRef]:
+    terms = set()
+    for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty,
+                 RDFS.Datatype):
+        terms |= _declared(g, kind)
+    return terms
+
+
+def test_every_term_has_one_label_per_language_and_a_definition(g):
+    terms = _all_terms(g)
+    assert len(terms) > 100
+    problems = []
+    for t in sorted(terms):
+        labels = [o for o in g.objects(t, RDFS.label) if isinstance(o, Literal)]
+        for lang in ("ja", "en"):
+            n = sum(1 for o in labels if o.language == lang)
+            if n != 1:
+                problems.append(f"{_sk_local(t)}: {n} rdfs:label @{lang}")
+        if any(o.language not in ("ja", "en") for o in labels):
+            problems.append(f"{_sk_local(t)}: label in another language")
+        defs = [o for o in g.objects(t, SKOS.definition) if isinstance(o, Literal)]
+        if sum(1 for o in defs if o.language == "en") != 1:
+            problems.append(f"{_sk_local(t)}: needs exactly one skos:definition @en")
+        if sum(1 for o in defs if o.language == "ja") > 1:
+            problems.append(f"{_sk_local(t)}: several skos:definition @ja")
+    assert not problems, problems
+
+
+def test_every_sk_subject_is_declared(g):
+    """A term used as a subject (or in a domain/range/union) must be declared, not just used."""
+    known = _all_terms(g) | set(g.subjects(RDF.type, SKOS.Concept)) | {SK.TechnologyAreaScheme}
+    used = {t for t in set(g.subjects()) | set(g.objects()) if _sk_local(t) is not None}
+    assert used - known == set()
+
+
+# --- DESIGN.md vocabulary exists -------------------------------------------------------------
+
+def test_design_classes_are_declared(g):
+    classes = _declared(g, OWL.Class)
+    missing = sorted(c for c in design_classes() if SK[c] not in classes)
+    assert not missing, missing
+
+
+def test_design_object_properties_are_declared(g):
+    props = _declared(g, OWL.ObjectProperty)
+    missing = sorted(n for names, _, _ in design_object_rows() for n in names
+                     if SK[n] not in props)
+    assert not missing, missing
+
+
+def test_design_datatype_properties_are_declared(g):
+    props = _declared(g, OWL.DatatypeProperty)
+    missing = sorted(n for names, _ in design_datatype_rows() for n in names
+                     if SK[n] not in props)
+    assert not missing, missing
+    assert (SK.kanaReading, RDF.type, OWL.AnnotationProperty) in g
+    assert (SK.kanaReading, RDFS.subPropertyOf, SKOS.altLabel) in g
+
+
+def test_design_datatypes_are_declared(g):
+    for dt in (SK.fiscalYear, SK.decade):
+        assert (dt, RDF.type, RDFS.Datatype) in g
+
+
+def test_no_term_is_both_object_and_datatype_property(g):
+    """OWL 2 DL: the property kinds are disjoint (sk:fiscalYear may pun datatype/property)."""
+    op = _declared(g, OWL.ObjectProperty)
+    dp = _declared(g, OWL.DatatypeProperty)
+    ap = _declared(g, OWL.AnnotationProperty)
+    assert not (op & dp) and not (op & ap) and not (dp & ap)
+    assert not (_declared(g, OWL.Class) & _declared(g, RDFS.Datatype))
+
+
+# --- domains and ranges ----------------------------------------------------------------------
+
+def test_object_property_domains_and_ranges_are_declared_classes(g):
+    classes = _declared(g, OWL.Class) | {SKOS.Concept}
+    problems = []
+    for p in _declared(g, OWL.ObjectProperty):
+        for rel in (RDFS.domain, RDFS.range):
+            for node in g.objects(p, rel):
+                for c in _members(g, node):
+                    if c not in classes:
+                        problems.append(f"{_sk_local(p)} {rel.fragment} {c}")
+    assert not problems, problems
+
+
+def test_datatype_property_ranges_are_datatypes(g):
+    datatypes = _declared(g, RDFS.Datatype) | {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime,
+                                               XSD.decimal, XSD.integer, XSD.positiveInteger,
+                                               XSD.string, RDF.langString}
+    problems = []
+    for p in _declared(g, OWL.DatatypeProperty):
+        ranges = list(g.objects(p, RDFS.range))
+        if len(ranges) != 1:
+            problems.append(f"{_sk_local(p)}: {len(ranges)} ranges")
+        for node in ranges:
+            if not _members(g, node) <= datatypes:
+                problems.append(f"{_sk_local(p)}: range {_members(g, node)}")
+        for node in g.objects(p, RDFS.domain):
+            if not _members(g, node) <= _declared(g, OWL.Class):
+                problems.append(f"{_sk_local(p)}: domain {_members(g, node)}")
+    assert not problems, problems
+
+
+def test_date_value_is_the_union_of_date_precisions(g):
+    eq = g.value(SK.dateValue, OWL.equivalentClass)
+    assert _members(g, eq) == {XSD.date, XSD.gYearMonth, XSD.gYear, SK.fiscalYear, SK.decade}
+
+
+def _declared_side(g: Graph, prop: URIRef, rel: URIRef) -> set[URIRef] | None:
+    nodes = list(g.objects(prop, rel))
+    assert len(nodes) <= 1, f"{_sk_local(prop)} has several {rel.fragment} axioms"
+    return _members(g, nodes[0]) if nodes else None
+
+
+def _iri(name: str) -> URIRef:
+    """'Mission' → sk:Mission; 'skos:Concept' → skos:Concept."""
+    return SKOS[name[5:]] if name.startswith("skos:") else SK[name]
+
+
+def _agree(g: Graph, design: set[str] | None, declared: set[URIRef] | None) -> bool:
+    """The declared classes are design classes, and cover every design class (via subClassOf)."""
+    if design is None or declared is None:
+        return design is None and declared is None
+    design_iris = {_iri(c) for c in design}
+    each_design_covered = all(_superclasses(g, d) & declared for d in design_iris)
+    # declared may drop a design class subsumed by another (Meeting/Event → Event), never widen
+    return each_design_covered and declared <= design_iris
+
+
+def test_object_property_domains_and_ranges_match_design(g):
+    problems = []
+    for names, cell, _ in design_object_rows():
+        if "→" not in cell:
+            continue
+        left, right = cell.split("→", 1)
+        dom, rng = _parse_classes(left), _parse_classes(right)
+        # a second name in the row is the inverse: domain and range swapped
+        for i, name in enumerate(names[:2]):
+            d, r = (dom, rng) if i == 0 else (rng, dom)
+            if not _agree(g, d, _declared_side(g, SK[name], RDFS.domain)):
+                problems.append(f"{name}: domain {d} vs {_declared_side(g, SK[name], RDFS.domain)}")
+            if not _agree(g, r, _declared_side(g, SK[name], RDFS.range)):
+                problems.append(f"{name}: range {r} vs {_declared_side(g, SK[name], RDFS.range)}")
+    assert not problems, problems
+
+
+# --- characteristics -------------------------------------------------------------------------
+
+def test_inverse_pairs_are_mutual_and_mirrored(g):
+    pairs = [(p, q) for p, q in g.subject_objects(OWL.inverseOf)]
+    assert len(pairs) >= 20
+    for p, q in pairs:
+        assert (q, OWL.inverseOf, p) in g, f"{p} inverseOf {q} is one-sided"
+        assert _declared_side(g, p, RDFS.domain) == _declared_side(g, q, RDFS.range), (p, q)
+        assert _declared_side(g, p, RDFS.range) == _declared_side(g, q, RDFS.domain), (p, q)
+
+
+def test_design_inverse_pairs_are_declared(g):
+    for names, _, _ in design_object_rows():
+        if len(names) == 2:
+            p, q = SK[names[0]], SK[names[1]]
+            assert (p, OWL.inverseOf, q) in g, names
+
+
+def test_characteristics_asked_for_in_design(g):
+    for names, _, chars in design_object_rows():
+        for name in names:
+            if "transitive" in chars:
+                assert (SK[name], RDF.type, OWL.TransitiveProperty) in g, name
+            if "symmetric" in chars:
+                assert (SK[name], RDF.type, OWL.SymmetricProperty) in g, name
+    assert (SK.inProgram, RDFS.subPropertyOf, SK.partOf) in g
+    assert (SK.meetingNumber, RDF.type, OWL.FunctionalProperty) in g
+    # a symmetric property must have its domain equal to its range
+    for p in g.subjects(RDF.type, OWL.SymmetricProperty):
+        assert _declared_side(g, p, RDFS.domain) == _declared_side(g, p, RDFS.range), p
+
+
+def test_transitive_properties_are_not_functional(g):
+    """OWL 2 DL: a non-simple (transitive) property cannot be functional."""
+    for p in g.subjects(RDF.type, OWL.TransitiveProperty):
+        assert (p, RDF.type, OWL.FunctionalProperty) not in g
+        assert (p, RDF.type, OWL.InverseFunctionalProperty) not in g
+
+
+# --- disjointness ----------------------------------------------------------------------------
+
+def disjoint_pairs(g: Graph) -> set[frozenset]:
+    pairs = set()
+    for a, b in g.subject_objects(OWL.disjointWith):
+        pairs.add(frozenset((a, b)))
+    for node in g.subjects(RDF.type, OWL.AllDisjointClasses):
+        members = list(Collection(g, g.value(node, OWL.members)))
+        for i, a in enumerate(members):
+            for b in members[i + 1:]:
+                pairs.add(frozenset((a, b)))
+    return pairs
+
+
+def _clash(g: Graph, classes: list[URIRef], pairs: set[frozenset]) -> list[tuple]:
+    sup = set().union(*(_superclasses(g, c) for c in classes))
+    return [tuple(sorted(_sk_local(x) for x in pr)) for pr in pairs if pr <= sup]
+
+
+def test_disjointness_as_the_domain_implies(g):
+    pairs = disjoint_pairs(g)
+    must = [("Agent", "Place"), ("Document", "Event"), ("Organization", "Mission"),
+            ("Organization", "Person"), ("Program", "Technology"), ("CelestialBody", "Place"),
+            ("Measurement", "AgendaItem"), ("Fund", "Agent")]
+    for a, b in must:
+        assert _clash(g, [SK[a], SK[b]], pairs), (a, b)
+    # combinations the data uses must stay consistent
+    allowed = [("Lander", "Mission"), ("Program", "Initiative"), ("Project", "Mission"),
+               ("Spacecraft", "Technology"), ("Plan", "Report"), ("Agreement", "Document"),
+               ("Facility", "Program"), ("Event", "Mission"), ("Law", "Agreement")]
+    for a, b in allowed:
+        assert not _clash(g, [SK[a], SK[b]], pairs), (a, b)
+
+
+def _lexicon_entries():
+    for path in sorted((ROOT / "data" / "lexicon").glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            yield path.name, entry
+
+
+def test_lexicon_classes_exist_and_are_not_disjoint(g):
+    entries = list(_lexicon_entries())
+    if not entries:
+        pytest.skip("no lexicon yet")
+    classes = _declared(g, OWL.Class)
+    pairs = disjoint_pairs(g)
+    problems = []
+    for fname, e in entries:
+        names = e.get("class")
+        names = [names] if isinstance(names, str) else list(names or [])
+        unknown = [n for n in names if SK[n] not in classes]
+        if unknown:
+            problems.append(f"{fname} {e.get('id')}: unknown class {unknown}")
+            continue
+        clash = _clash(g, [SK[n] for n in names], pairs)
+        if clash:
+            problems.append(f"{fname} {e.get('id')}: {names} are disjoint: {clash}")
+    assert not problems, problems
+
+
+# --- technology-area scheme ------------------------------------------------------------------
+
+def test_technology_area_scheme(g):
+    scheme = SK.TechnologyAreaScheme
+    assert (scheme, RDF.type, SKOS.ConceptScheme) in g
+    concepts = set(g.subjects(SKOS.inScheme, scheme))
+    assert len(concepts) >= 14
+    assert set(g.objects(scheme, SKOS.hasTopConcept)) == concepts
+    for c in concepts:
+        assert _sk_local(c).startswith("area-"), c
+        assert (c, RDF.type, SKOS.Concept) in g
+        assert (c, SKOS.topConceptOf, scheme) in g
+        for lang in ("ja", "en"):
+            assert sum(1 for o in g.objects(c, SKOS.prefLabel) if o.language == lang) == 1, c
+        assert any(o.language == "en" for o in g.objects(c, SKOS.definition)), c
+    ja = {str(o) for c in concepts for o in g.objects(c, SKOS.prefLabel) if o.language == "ja"}
+    # the areas named in the source documents
+    for label in ("輸送技術", "有人宇宙滞在技術", "運用・利用技術", "搭乗員関連技術", "着陸技術",
+                  "重力天体表面探査技術"):
+        assert label in ja, label
+
+
+# --- alignments ------------------------------------------------------------------------------
+
+def test_alignments(g):
+    ORG = Namespace("http://www.w3.org/ns/org#")
+    PROV = Namespace("http://www.w3.org/ns/prov#")
+    SDO = Namespace("https://schema.org/")
+    DCT = Namespace("http://purl.org/dc/terms/")
+    assert (SK.Organization, OWL.equivalentClass, ORG.Organization) in g
+    assert (SK.Agent, RDFS.subClassOf, PROV.Agent) in g
+    assert (SK.Person, RDFS.subClassOf, SDO.Person) in g
+    assert (SK.issuedBy, RDFS.subPropertyOf, DCT.publisher) in g
+    assert (SK.cites, RDFS.subPropertyOf, DCT.references) in g
+    assert (SK.about, RDFS.subPropertyOf, DCT.subject) in g
+    assert (SK.partOf, RDFS.subPropertyOf, DCT.isPartOf) in g
+    wd = "http://www.wikidata.org/entity/"
+    links = [o for p in (SKOS.exactMatch, SKOS.closeMatch) for o in g.objects(None, p)
+             if str(o).startswith(wd)]
+    assert links and all(re.fullmatch(r"[QP][1-9][0-9]*", str(o)[len(wd):]) for o in links)
+    # Wikidata entities are linked with SKOS mappings only, never as OWL classes/properties
+    for p in (OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf):
+        assert not [o for o in g.objects(None, p) if str(o).startswith(wd)], p
+
+
+def test_base_rewrite_keeps_every_term():
+    """The build rewrites the default base; nothing else in the file may contain it."""
+    from spacekg.config import IRIs
+    from spacekg.ontology import load_ontology
+
+    other = IRIs("https://example.org/kg/")
+    onto = load_ontology(TTL, other)
+    default = load_ontology(TTL, IRIs())
+    assert set(onto.superclasses) == set(default.superclasses)
+    assert set(onto.properties) == set(default.properties)
+    assert not [t for t in onto.graph.all_nodes() if "w3id.org/spacekg" in str(t)]
+    assert onto.is_a(["Lander"], "Spacecraft") and not onto.is_a(["Lander"], "Mission")
