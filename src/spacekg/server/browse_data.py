@@ -1,0 +1,299 @@
+"""Read side of the web browser: caches and SPARQL queries over the app's store.
+
+Everything goes through ``spacekg.server.store.get_store()`` (``select``/``ask``/``construct``
+with rdflib-term ``bindings``); user-supplied values are only ever passed as bindings. Labels,
+types, documents and the per-document mention lists are read once per app and kept in
+``app.extensions["spacekg_browse"]`` (the graph is read-only while the server runs).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import current_app
+from rdflib import RDF, RDFS, SKOS, Literal, URIRef
+from rdflib.namespace import DCTERMS
+
+from spacekg.config import ROOT, configured_base
+
+PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX oa: <http://www.w3.org/ns/oa#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+"""
+DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_LOCK = threading.Lock()
+
+
+def store():
+    """Return the app's store (``spacekg.server.store.get_store()``)."""
+    from spacekg.server.store import get_store
+
+    return get_store()
+
+
+def base() -> str:
+    """The IRI base the server maps its paths to (``SPACEKG_BASE`` in the app config or env)."""
+    return current_app.config.get("SPACEKG_BASE") or configured_base()
+
+
+def graph_iri(name: str) -> URIRef:
+    return URIRef(base() + "graph/" + name)
+
+
+def sk(local: str) -> URIRef:
+    return URIRef(base() + "ontology#" + local)
+
+
+def sources_dir() -> Path:
+    return Path(current_app.config.get("SPACEKG_SOURCES") or ROOT / "data" / "sources")
+
+
+@dataclass
+class Cache:
+    """Per-app lookups read once from the store.
+
+    Attributes:
+        labels: IRI → list of (predicate local name, literal) for rdfs:label, skos:prefLabel,
+            skos:altLabel and sk:kanaReading.
+        types: IRI → list of class IRIs (not counting evidence and mention annotations).
+        docs: document IRI → dict of metadata (``id``, ``title``, ``date``, ``date_note``, …).
+        mentions: document IRI → sorted list of (start, end, entity IRI), filled lazily.
+        evidence: document IRI → sorted list of (start, end), filled lazily.
+    """
+
+    labels: dict = field(default_factory=dict)
+    types: dict = field(default_factory=dict)
+    docs: dict = field(default_factory=dict)
+    mentions: dict = field(default_factory=dict)
+    evidence: dict = field(default_factory=dict)
+    search: object = None
+
+
+def cache() -> Cache:
+    """Return the app's :class:`Cache`, reading labels, types and documents on first use."""
+    ext = current_app.extensions.setdefault("spacekg_browse", {})
+    c = ext.get("cache")
+    if c is not None:
+        return c
+    with _LOCK:
+        c = ext.get("cache")
+        if c is None:
+            c = _load_cache()
+            ext["cache"] = c
+    return c
+
+
+def _load_cache() -> Cache:
+    st = store()
+    c = Cache()
+    label_preds = {RDFS.label: "label", SKOS.prefLabel: "prefLabel", SKOS.altLabel: "altLabel",
+                   sk("kanaReading"): "kana"}
+    for row in st.select("SELECT ?s ?p ?l ?p1 ?p2 ?p3 ?p4 WHERE { ?s ?p ?l . FILTER(?p IN (?p1, ?p2, ?p3, ?p4)) }",
+                         {"p1": RDFS.label, "p2": SKOS.prefLabel, "p3": SKOS.altLabel,
+                          "p4": sk("kanaReading")}):
+        if isinstance(row["l"], Literal):
+            c.labels.setdefault(row["s"], []).append((label_preds[row["p"]], row["l"]))
+    for row in st.select("SELECT ?s ?t ?ev ?men WHERE { GRAPH ?g { ?s a ?t } FILTER(?g != ?ev && ?g != ?men) }",
+                         {"ev": graph_iri("evidence"), "men": graph_iri("mentions")}):
+        lst = c.types.setdefault(row["s"], [])
+        if row["t"] not in lst:
+            lst.append(row["t"])
+    rows = st.select("SELECT ?d ?p ?o ?g ?cls WHERE { GRAPH ?g { ?d a ?cls ; ?p ?o } }",
+                     {"g": graph_iri("documents"), "cls": sk("Document")})
+    for row in rows:
+        d = c.docs.setdefault(row["d"], {"iri": row["d"], "id": str(row["d"]).rsplit("/", 1)[-1],
+                                         "props": []})
+        d["props"].append((row["p"], row["o"]))
+        key = {DCTERMS.title: "title", DCTERMS.date: "date", sk("dateNote"): "date_note",
+               DCTERMS.publisher: "publisher"}.get(row["p"])
+        if key and (key not in d or (isinstance(row["o"], Literal) and row["o"].language == "ja")):
+            d[key] = row["o"]
+    return c
+
+
+def label(iri, lang: str = "ja", fallback: bool = True) -> str:
+    """Best label of ``iri`` in ``lang``: skos:prefLabel, then rdfs:label, then any language.
+
+    Returns the local name of the IRI when it has no label and ``fallback`` is true, else "".
+    """
+    entries = cache().labels.get(iri, ())
+    for kind in ("prefLabel", "label"):
+        for k, lit in entries:
+            if k == kind and lit.language == lang:
+                return str(lit)
+    for kind in ("prefLabel", "label"):
+        for k, lit in entries:
+            if k == kind and (lit.language or "") not in ("ja-hrkt", "ja-Hrkt"):
+                return str(lit)
+    if not fallback:
+        return ""
+    s = str(iri)
+    return re.split(r"[/#]", s.rstrip("/#"))[-1] or s
+
+
+def doc_text(doc_iri) -> str | None:
+    """Full text of a source document (data/sources/<id>.txt), or None when absent."""
+    doc_id = str(doc_iri).rsplit("/", 1)[-1]
+    if not str(doc_iri).startswith(base() + "document/") or not DOC_ID.match(doc_id):
+        return None
+    path = sources_dir() / f"{doc_id}.txt"
+    if not path.is_file():
+        return None
+    return path.read_text(encoding="utf-8")
+
+
+SPAN_QUERY = PREFIXES + """SELECT ?a ?body ?start ?end ?g ?doc WHERE { GRAPH ?g {
+  ?a oa:hasTarget ?t . OPTIONAL { ?a oa:hasBody ?body }
+  ?t oa:hasSource ?doc ; oa:hasSelector ?sel .
+  ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end } }"""
+
+
+def doc_mentions(doc_iri) -> list[tuple[int, int, URIRef]]:
+    """Mentions in a document as sorted (start, end, entity) tuples (graph/mentions)."""
+    c = cache()
+    if doc_iri not in c.mentions:
+        rows = store().select(SPAN_QUERY, {"g": graph_iri("mentions"), "doc": doc_iri})
+        c.mentions[doc_iri] = sorted({(int(r["start"]), int(r["end"]), r["body"]) for r in rows
+                                      if "body" in r})
+    return c.mentions[doc_iri]
+
+
+def doc_evidence(doc_iri) -> list[tuple[int, int]]:
+    """Evidence spans in a document as sorted (start, end) tuples (graph/evidence)."""
+    c = cache()
+    if doc_iri not in c.evidence:
+        rows = store().select(SPAN_QUERY, {"g": graph_iri("evidence"), "doc": doc_iri})
+        c.evidence[doc_iri] = sorted({(int(r["start"]), int(r["end"])) for r in rows})
+    return c.evidence[doc_iri]
+
+
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def valid_iri(iri) -> bool:
+    """True for an absolute IRI without the characters SPARQL and N-Triples forbid."""
+    s = str(iri)
+    return bool(s) and len(s) < 4000 and ":" in s and not _BAD_IRI.search(s)
+
+
+def exists(iri) -> bool:
+    """True when the IRI is valid and occurs as a subject or object in any graph."""
+    if not valid_iri(iri):
+        return False
+    return store().ask("ASK { { ?s ?p ?o } UNION { ?x ?q ?s } }", {"s": iri})
+
+
+def outgoing(iri) -> list[dict]:
+    """Triples with ``iri`` as subject, with their graph: rows of ``g``, ``p``, ``o``."""
+    return store().select("SELECT ?g ?p ?o ?s WHERE { GRAPH ?g { ?s ?p ?o } }", {"s": iri})
+
+
+def incoming(iri, limit: int, offset: int) -> tuple[int, list[dict]]:
+    """Links into ``iri`` from entity facts (not from evidence or mention nodes), paged.
+
+    Returns (total count, rows of ``s``, ``p``, ``g`` ordered by property then subject).
+    """
+    where = """WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?ev && ?g != ?men)
+               FILTER(?p != ?rdfsub && ?p != ?rdfobj) }"""
+    b = {"o": iri, "ev": graph_iri("evidence"), "men": graph_iri("mentions"),
+         "rdfsub": RDF.subject, "rdfobj": RDF.object}
+    keys = "?o ?ev ?men ?rdfsub ?rdfobj"
+    total = store().select(f"SELECT {keys} (COUNT(*) AS ?n) {where} GROUP BY {keys}", b)
+    n = int(total[0]["n"]) if total else 0
+    rows = store().select(f"SELECT ?s ?p ?g {keys} {where} ORDER BY ?p ?s LIMIT {int(limit)} OFFSET {int(offset)}", b)
+    return n, rows
+
+
+EVIDENCE_QUERY = PREFIXES + """
+SELECT ?p ?o ?st ?ev ?doc ?start ?end ?exact ?prefix ?suffix ?gen ?qual ?s ?g ?qualp WHERE { GRAPH ?g {
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?ev .
+  OPTIONAL { ?st ?qualp ?qual }
+  ?ev oa:hasTarget ?t . OPTIONAL { ?ev prov:wasGeneratedBy ?gen }
+  ?t oa:hasSource ?doc ; oa:hasSelector ?pos , ?q .
+  ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
+  ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+  OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix } } }"""
+
+
+def evidence_for(subject) -> dict[tuple, list[dict]]:
+    """Evidence of the stated facts of ``subject``, keyed by (predicate, object)."""
+    rows = store().select(EVIDENCE_QUERY, {"s": subject, "g": graph_iri("evidence"),
+                                           "qualp": sk("dateQualifier")})
+    out: dict[tuple, list[dict]] = {}
+    seen = set()
+    for r in rows:
+        key = (r["p"], r["o"])
+        sig = (key, r["ev"], r.get("qual"))
+        if sig in seen:
+            continue
+        seen.add(sig)
+        out.setdefault(key, []).append(r)
+    for lst in out.values():
+        lst.sort(key=lambda r: (str(r["doc"]), int(r["start"])))
+    return out
+
+
+INFERRED_QUERY = PREFIXES + """SELECT ?p ?o ?st ?gen ?from ?s ?g WHERE { GRAPH ?g {
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
+  OPTIONAL { ?st prov:wasGeneratedBy ?gen } OPTIONAL { ?st prov:wasDerivedFrom ?from } } }"""
+
+
+def inferred_provenance(subject) -> dict[tuple, list[dict]]:
+    """Rule (and premises) of each inferred fact of ``subject`` (statement nodes in graph/inferred)."""
+    out: dict[tuple, list[dict]] = {}
+    for r in store().select(INFERRED_QUERY, {"s": subject, "g": graph_iri("inferred")}):
+        out.setdefault((r["p"], r["o"]), []).append(r)
+    return out
+
+
+MENTIONED_QUERY = PREFIXES + """SELECT ?doc ?e ?g (COUNT(DISTINCT ?m) AS ?n) (MIN(?start) AS ?first) WHERE {
+  GRAPH ?g { ?m oa:hasBody ?e ; oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?sel .
+  ?sel a oa:TextPositionSelector ; oa:start ?start } } GROUP BY ?doc ?e ?g ORDER BY DESC(?n)"""
+
+
+def mentioned_in(entity) -> list[dict]:
+    """Documents mentioning ``entity``: rows of ``doc``, ``n`` (mentions), ``first`` (offset)."""
+    return store().select(MENTIONED_QUERY, {"e": entity, "g": graph_iri("mentions")})
+
+
+def instances(cls) -> list[URIRef]:
+    """IRIs typed ``cls`` (stated or inferred), from the cached types."""
+    return [s for s, ts in cache().types.items() if cls in ts and isinstance(s, URIRef)]
+
+
+def class_counts() -> list[tuple[URIRef, int]]:
+    """(class IRI, number of instances) for the ontology's classes, most instances first."""
+    counts: dict = {}
+    prefix = base() + "ontology#"
+    for s, ts in cache().types.items():
+        if not isinstance(s, URIRef):
+            continue
+        for t in ts:
+            if str(t).startswith(prefix):
+                counts[t] = counts.get(t, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+
+
+DATE_PROPS = ("date", "startDate", "endDate", "launchDate", "plannedLaunchDate", "landingDate",
+              "closestApproachDate", "announcementDate", "signingDate")
+
+
+def dated_facts() -> list[dict]:
+    """Facts whose property is one of :data:`DATE_PROPS`: rows of ``s``, ``p``, ``d``, ``g``."""
+    b = {f"p{i}": sk(n) for i, n in enumerate(DATE_PROPS)}
+    cond = ", ".join(f"?p{i}" for i in range(len(DATE_PROPS)))
+    return store().select(f"SELECT DISTINCT ?s ?p ?d {cond.replace(',', '')} WHERE {{ ?s ?p ?d FILTER(?p IN ({cond})) }}", b)
+
+
+def graph_names() -> tuple[str, ...]:
+    """Short names of the named graphs (docs/DESIGN.md)."""
+    from spacekg.config import GRAPH_NAMES
+
+    return GRAPH_NAMES
+

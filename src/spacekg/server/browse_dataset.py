@@ -1,0 +1,95 @@
+"""The dataset as a whole: triple counts per named graph, the VoID description, dumps.
+
+Dumps are written from the store (``SELECT ?g ?s ?p ?o``) once per app and kept in memory.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from flask import Response, current_app, request
+from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, XSD
+
+from spacekg.server import browse_data as data
+from spacekg.server import browse_rdf as rdf
+
+VOID = Namespace("http://rdfs.org/ns/void#")
+DUMPS = {"nq": ("application/n-quads", "nquads"), "trig": ("application/trig", "trig"),
+         "ttl": ("text/turtle", "turtle")}
+_LOCK = threading.Lock()
+
+
+def _ext() -> dict:
+    return current_app.extensions.setdefault("spacekg_browse", {})
+
+
+def graph_counts() -> list[tuple[str, str, int]]:
+    """(short name, graph IRI, triples) for every named graph, in DESIGN.md order."""
+    ext = _ext()
+    if "graph_counts" not in ext:
+        rows = data.store().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        by_iri = {str(r["g"]): int(r["n"]) for r in rows}
+        prefix = data.base() + "graph/"
+        names = list(data.graph_names()) + sorted(i[len(prefix):] for i in by_iri
+                                                  if i.startswith(prefix) and i[len(prefix):] not in data.graph_names())
+        ext["graph_counts"] = [(n, prefix + n, by_iri.get(prefix + n, 0)) for n in names]
+    return ext["graph_counts"]
+
+
+def void_graph() -> Graph:
+    """VoID description: the dataset, its named graphs as subsets, endpoint, dumps, class partitions."""
+    b = data.base()
+    root = request.host_url.rstrip("/")
+    g = rdf.bind_prefixes(Graph())
+    g.bind("void", VOID)
+    ds = URIRef(b + "dataset")
+    g.add((ds, RDF.type, VOID.Dataset))
+    g.add((ds, DCTERMS.title, Literal("spacekg: Japan's space-exploration policy", lang="en")))
+    g.add((ds, DCTERMS.title, Literal("spacekg：日本の宇宙探査政策の知識グラフ", lang="ja")))
+    g.add((ds, VOID.uriSpace, Literal(b)))
+    g.add((ds, VOID.sparqlEndpoint, URIRef(root + current_app.config.get("SPACEKG_SPARQL_PATH", "/sparql"))))
+    for ext in DUMPS:
+        g.add((ds, VOID.dataDump, URIRef(f"{root}/dump/spacekg.{ext}")))
+    total = 0
+    for name, iri, n in graph_counts():
+        total += n
+        sub = URIRef(iri)
+        g.add((ds, VOID.subset, sub))
+        g.add((sub, RDF.type, VOID.Dataset))
+        g.add((sub, VOID.triples, Literal(n, datatype=XSD.integer)))
+        g.add((sub, DCTERMS.title, Literal(name)))
+    g.add((ds, VOID.triples, Literal(total, datatype=XSD.integer)))
+    for cls, n in data.class_counts():
+        part = URIRef(f"{b}dataset#class-{str(cls).rsplit('#', 1)[-1]}")
+        g.add((ds, VOID.classPartition, part))
+        g.add((part, VOID["class"], cls))
+        g.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
+    return g
+
+
+def void_response() -> Response:
+    try:
+        fmt = rdf.negotiate()
+    except rdf.UnknownFormat:
+        fmt = "ttl"
+    return rdf.rdf_response(void_graph(), "ttl" if fmt == "html" else fmt)
+
+
+def dump_response(ext: str) -> Response:
+    """The whole dataset as N-Quads, TriG or (graphs merged) Turtle, built once per app."""
+    cache = _ext().setdefault("dumps", {})
+    if ext not in cache:
+        with _LOCK:
+            if ext not in cache:
+                target = rdf.bind_prefixes(Graph() if ext == "ttl" else Dataset())
+                rows = data.store().select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+                for r in rows:
+                    if ext == "ttl":
+                        target.add((r["s"], r["p"], r["o"]))
+                    else:
+                        target.graph(r["g"]).add((r["s"], r["p"], r["o"]))
+                cache[ext] = target.serialize(format=DUMPS[ext][1], encoding="utf-8")
+    resp = Response(cache[ext], mimetype=DUMPS[ext][0])
+    resp.headers["Content-Disposition"] = f"attachment; filename=spacekg.{ext}"
+    return resp

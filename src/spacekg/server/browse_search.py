@@ -1,0 +1,116 @@
+"""Label search: one index of labels, alternative labels and kana readings, built once per app.
+
+Keys are normalised with :func:`normalise` (NFKC, casefold, katakana → hiragana, a few kanji
+variants folded, spaces, hyphens and middle dots removed), so ``ＨＴＶ－Ｘ`` finds ``HTV-X``,
+``はやぶさ２`` finds ``はやぶさ2`` and ``ハヤブサ`` finds ``はやぶさ``. Ranking: exact match of a
+preferred label, exact match of another label, prefix of a preferred label, prefix of another
+label, substring; then shorter labels first.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from spacekg.server import browse_data as data
+
+_DROP = re.compile(r"[\s\-‐‑‒–—―−・·･_]+")
+#: kanji variants folded to one form (itaiji seen in Japanese names and policy text)
+_VARIANTS = str.maketrans({"髙": "高", "﨑": "崎", "嶋": "島", "邊": "辺", "邉": "辺", "齋": "斎",
+                           "齊": "斉", "國": "国", "會": "会", "當": "当", "發": "発", "號": "号",
+                           "ヶ": "ケ", "ヵ": "カ"})
+
+
+def normalise(text: str) -> str:
+    """Fold a label or a query to its search key.
+
+    Args:
+        text: any string.
+
+    Returns:
+        NFKC-normalised, casefolded text with katakana turned into hiragana, kanji variants
+        folded and spaces, hyphens, underscores and middle dots removed.
+    """
+    s = unicodedata.normalize("NFKC", text).casefold().translate(_VARIANTS)
+    s = "".join(chr(ord(ch) - 0x60) if "ァ" <= ch <= "ヶ" else ch for ch in s)
+    return _DROP.sub("", s)
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    iri: object
+    preferred: bool
+    text: str
+
+
+class Index:
+    """The search index of one store: a list of :class:`Entry`, sorted by key."""
+
+    def __init__(self, labels: dict):
+        entries = []
+        seen = set()
+        for iri, lst in labels.items():
+            for kind, lit in lst:
+                key = normalise(str(lit))
+                if not key or (key, iri) in seen and kind != "prefLabel":
+                    continue
+                seen.add((key, iri))
+                entries.append(Entry(key, iri, kind in ("prefLabel", "label"), str(lit)))
+        self.entries = sorted(entries, key=lambda e: e.key)
+
+    def search(self, query: str, limit: int = 20) -> list[tuple[object, int, str]]:
+        """Return up to ``limit`` (IRI, rank, matched label) tuples, best first.
+
+        Rank 0 exact preferred label, 1 exact other label, 2 prefix of preferred label,
+        3 prefix of other label, 4 substring.
+        """
+        q = normalise(query)
+        if not q:
+            return []
+        best: dict = {}
+        for e in self.entries:
+            if e.key == q:
+                rank = 0 if e.preferred else 1
+            elif e.key.startswith(q):
+                rank = 2 if e.preferred else 3
+            elif q in e.key:
+                rank = 4
+            else:
+                continue
+            cand = (rank, len(e.key), e.text)
+            if e.iri not in best or cand < best[e.iri]:
+                best[e.iri] = cand
+        ranked = sorted(best.items(), key=lambda kv: (kv[1], str(kv[0])))
+        return [(iri, r[0], r[2]) for iri, r in ranked[:limit]]
+
+
+def index() -> Index:
+    """The app's index, built on first use from the cached labels of entities and documents."""
+    c = data.cache()
+    if c.search is None:
+        b = data.base()
+        wanted = (b + "resource/", b + "document/")
+        c.search = Index({i: lst for i, lst in c.labels.items() if str(i).startswith(wanted)}
+                         | {d: [("label", doc["title"])] for d, doc in c.docs.items() if "title" in doc})
+    return c.search
+
+
+def results(query: str, lang: str, limit: int = 20) -> list[dict]:
+    """Search results as dicts: ``iri``, ``path`` (local page), ``ja``, ``en``, ``classes``, ``matched``."""
+    from spacekg.server.browse_util import local_path
+
+    out = []
+    types = data.cache().types
+    for iri, rank, matched in index().search(query, limit):
+        out.append({
+            "iri": str(iri),
+            "path": local_path(iri),
+            "ja": data.label(iri, "ja"),
+            "en": data.label(iri, "en"),
+            "classes": [data.label(t, lang) for t in types.get(iri, ())],
+            "matched": matched,
+            "rank": rank,
+        })
+    return out

@@ -1,0 +1,125 @@
+"""Home, search, query, graph view, timeline, VoID and dumps (routes on ``browse.bp``)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from flask import abort, current_app, jsonify, request
+from rdflib import URIRef
+
+from spacekg.server import browse_data as data
+from spacekg.server import browse_dataset as dump
+from spacekg.server import browse_search as search_mod
+from spacekg.server import browse_views as views
+from spacekg.server.browse import _int_arg, bp, render
+from spacekg.server.browse_examples import examples
+from spacekg.server.browse_util import choose_lang, local_path, term_view
+
+MAX_ROWS = 1000
+
+
+def sparql_path() -> str:
+    return current_app.config.get("SPACEKG_SPARQL_PATH", "/sparql")
+
+
+@bp.route("/")
+def home():
+    lang = choose_lang()
+    counts = [(term_view(c, lang), n, c) for c, n in data.class_counts()]
+    docs = sorted(data.cache().docs.values(), key=lambda d: str(d.get("date", d.get("date_note", ""))))
+    return render("home.html", lang=lang, counts=counts, docs=docs, graphs=dump.graph_counts(),
+                  examples=examples(data.base()), base=data.base())
+
+
+@bp.route("/search")
+def search():
+    lang = choose_lang()
+    q = request.args.get("q", "")[:200]
+    results = search_mod.results(q, lang, limit=50) if q.strip() else []
+    return render("search.html", lang=lang, q=q, results=results)
+
+
+@bp.route("/api/search")
+def api_search():
+    q = request.args.get("q", "")[:200]
+    limit = min(_int_arg("limit", 10), 50)
+    lang = choose_lang()
+    return jsonify({"query": q, "results": search_mod.results(q, lang, limit) if q.strip() else []})
+
+
+def _run(query: str, lang: str) -> dict:
+    """Run a query for the no-JavaScript results table; errors become a message."""
+    from spacekg.server.sparqltext import analyze
+
+    form = analyze(query).form
+    st = data.store()
+    try:
+        if form == "SELECT":
+            rows = st.select(query)
+            names: list[str] = []
+            for r in rows[:MAX_ROWS]:
+                names.extend(k for k in r if k not in names)
+            return {"form": form, "vars": names, "total": len(rows),
+                    "rows": [[term_view(r[n], lang) if n in r else None for n in names] for r in rows[:MAX_ROWS]]}
+        if form == "ASK":
+            return {"form": form, "boolean": st.ask(query)}
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            g = st.construct(query)
+            triples = sorted(g)[:MAX_ROWS]
+            return {"form": form, "vars": ["subject", "predicate", "object"], "total": len(g),
+                    "rows": [[term_view(t, lang) for t in tr] for tr in triples]}
+        return {"error": "only SELECT, ASK, CONSTRUCT and DESCRIBE queries can run here"}
+    except Exception as exc:  # the engine's message (e.g. a syntax error), never a traceback
+        current_app.logger.info("query failed: %s", exc)
+        return {"error": str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__}
+
+
+@bp.route("/query")
+def query_page():
+    lang = choose_lang()
+    exs = examples(data.base())
+    by_id = {e["id"]: e for e in exs}
+    query = request.args.get("query", "")[:20000]
+    if not query and request.args.get("example") in by_id:
+        query = by_id[request.args["example"]]["query"]
+    result = _run(query, lang) if query and request.args.get("run") else None
+    formats = ("json", "xml", "csv", "tsv") if not result or result.get("form") in (None, "SELECT", "ASK") \
+        else ("turtle", "ntriples", "jsonld", "rdfxml")
+    downloads = [(f, sparql_path() + "?" + urlencode({"query": query, "format": f})) for f in formats]
+    return render("query.html", lang=lang, query=query or exs[0]["query"], examples=exs, result=result,
+                  downloads=downloads if query else [], endpoint=sparql_path(), base=data.base())
+
+
+@bp.route("/explore")
+def explore():
+    lang = choose_lang()
+    iri = URIRef(request.args.get("iri", ""))
+    if not data.exists(iri):
+        abort(404)
+    return render("explore.html", lang=lang, h=term_view(iri, lang), iri=str(iri), path=local_path(iri))
+
+
+@bp.route("/api/neighbourhood")
+def api_neighbourhood():
+    lang = choose_lang()
+    iri = URIRef(request.args.get("iri", ""))
+    if not data.exists(iri):
+        return jsonify({"error": "not found"}), 404
+    return jsonify(views.neighbourhood(iri, lang, min(_int_arg("limit", 80), 300)))
+
+
+@bp.route("/timeline")
+def timeline():
+    lang = choose_lang()
+    return render("timeline.html", lang=lang, years=views.timeline(lang))
+
+
+@bp.route("/void")
+@bp.route("/.well-known/void")
+def void():
+    return dump.void_response()
+
+
+@bp.route("/dump/spacekg.<any('nq', 'trig', 'ttl'):ext>")
+def dump_file(ext: str):
+    return dump.dump_response(ext)

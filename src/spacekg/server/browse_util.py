@@ -1,0 +1,126 @@
+"""Small helpers shared by the browse views: local paths of IRIs, languages, term display."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from flask import request, url_for
+from rdflib import XSD, BNode, Literal, URIRef
+
+from spacekg.server import browse_data as data
+
+LANGS = ("ja", "en")
+PATH_ROOTS = ("resource/", "document/", "statement/", "evidence/", "mention/", "rule/", "curation/",
+              "graph/")
+
+
+def local_path(iri) -> str:
+    """Path of the page showing ``iri`` on this server.
+
+    IRIs under the base map to the same path (``{base}resource/slim`` → ``/resource/slim``);
+    ontology terms ``{base}ontology#X`` map to ``/class/X`` (classes) or ``/page?iri=…``;
+    any other IRI to ``/page?iri=…``.
+    """
+    s = str(iri)
+    b = data.base()
+    if s.startswith(b):
+        rest = s[len(b):]
+        if rest.startswith(PATH_ROOTS) and "#" not in rest:
+            return "/" + quote(rest, safe="/-._~")
+        if rest == "ontology":
+            return "/ontology"
+        if rest.startswith("ontology#"):
+            name = rest[len("ontology#"):]
+            if name[:1].isupper() and name.isalnum():
+                return url_for("browse.class_page", name=name)
+    return url_for("browse.page", iri=s)
+
+
+def is_local(iri) -> bool:
+    return isinstance(iri, URIRef) and str(iri).startswith(data.base())
+
+
+def choose_lang() -> str:
+    """``?lang=`` if given, else the ``lang`` cookie, else the browser's Accept-Language (default en)."""
+    lang = request.args.get("lang") or request.cookies.get("lang")
+    if lang in LANGS:
+        return lang
+    return request.accept_languages.best_match(LANGS, default="en") or "en"
+
+
+def short_datatype(dt) -> str:
+    s = str(dt)
+    for prefix, ns in (("xsd:", str(XSD)), ("sk:", data.base() + "ontology#")):
+        if s.startswith(ns):
+            return prefix + s[len(ns):]
+    return s
+
+
+def term_view(t, lang: str) -> dict:
+    """A display dict for one RDF term: ``kind`` (iri/literal/bnode), ``text``, ``href``, extras."""
+    if isinstance(t, Literal):
+        extra = ""
+        if t.language:
+            extra = "@" + t.language
+        elif t.datatype and t.datatype != XSD.string:
+            extra = short_datatype(t.datatype)
+        return {"kind": "literal", "text": str(t), "extra": extra, "lang": t.language or ""}
+    if isinstance(t, BNode):
+        return {"kind": "bnode", "text": "_:" + str(t)[:12], "href": None}
+    other = "en" if lang == "ja" else "ja"
+    text = data.label(t, lang)
+    alt = data.label(t, other, fallback=False)
+    external = not is_local(t) and not data.cache().labels.get(t)
+    return {"kind": "iri", "text": text, "alt": alt if alt != text else "", "iri": str(t),
+            "href": str(t) if external and str(t).startswith(("http://", "https://")) else local_path(t),
+            "external": external}
+
+
+UI = {
+    "home": ("ホーム", "Home"), "search": ("検索", "Search"), "query": ("SPARQL", "SPARQL"),
+    "timeline": ("年表", "Timeline"), "ontology": ("オントロジー", "Ontology"),
+    "search_label": ("ラベルで検索（日本語・英語）", "Search labels (Japanese or English)"),
+    "classes": ("クラス", "Classes"), "documents": ("文書", "Documents"),
+    "examples": ("質問の例", "Example questions"), "facts": ("述べられている事実", "Stated facts"),
+    "inferred": ("推論された事実", "Inferred facts"), "other": ("その他の記述", "Other descriptions"),
+    "incoming": ("この項目へのリンク", "Links to this item"), "evidence": ("根拠", "Evidence"),
+    "mentioned": ("言及している文書", "Mentioned in"), "graph_view": ("近傍グラフ", "Neighbourhood graph"),
+    "download": ("ダウンロード", "Download"), "results": ("結果", "Results"), "run": ("実行", "Run"),
+    "no_results": ("該当なし", "No results"), "not_found": ("見つかりません", "Not found"),
+    "rule": ("規則", "Rule"), "passage": ("この箇所を文書で見る", "Show this passage in the document"),
+    "mentions": ("言及", "Mentions"), "page": ("ページ", "Page"), "prev": ("前へ", "Previous"),
+    "next": ("次へ", "Next"), "label_ja": ("日本語ラベル", "Japanese label"),
+    "label_en": ("英語ラベル", "English label"), "class": ("クラス", "Class"),
+    "definition": ("定義", "Definition"), "alt": ("別名", "Also known as"), "kana": ("読み", "Reading"),
+    "text": ("本文", "Full text"), "metadata": ("書誌情報", "Metadata"), "dumps": ("データ一式", "Dumps"),
+    "graphs": ("名前付きグラフ", "Named graphs"), "triples": ("トリプル", "triples"),
+    "instances": ("インスタンス", "Instances"), "sort": ("並べ替え", "Sort by"),
+    "properties": ("プロパティ", "Properties"), "error": ("エラー", "Error"),
+    "about": ("日本の国際宇宙探査に関する政府文書5件から作った知識グラフ。すべての事実は文書中の根拠箇所を指す。",
+              "A knowledge graph of Japan's part in international space exploration, built from five "
+              "Japanese government documents; every stated fact points to the passage that states it."),
+}
+
+
+def ui(key: str, lang: str) -> str:
+    """Interface string ``key`` in ``lang`` (ja or en)."""
+    ja, en = UI.get(key, (key, key))
+    return ja if lang == "ja" else en
+
+
+def lang_url(lang: str) -> str:
+    """The current URL with ``lang`` set (the language switch)."""
+    from urllib.parse import urlencode
+
+    args = request.args.to_dict()
+    args["lang"] = lang
+    return request.path + "?" + urlencode(args)
+
+
+def page_url(param: str, value: int) -> str:
+    """The current URL with a page parameter set (pagination links)."""
+    from urllib.parse import urlencode
+
+    args = request.args.to_dict()
+    args[param] = str(value)
+    return request.path + "?" + urlencode(args)

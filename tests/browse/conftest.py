@@ -1,0 +1,47 @@
+"""Fixtures of the browse tests: an app over the real build, or over a small fixture graph.
+
+The real graph (``build/spacekg.nq``, or ``SPACEKG_TEST_BUILD``) is used when it exists;
+otherwise :mod:`fixture_graph` writes a small DESIGN.md-conformant graph whose evidence and
+mention offsets are real passages of data/sources.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from spacekg.config import ROOT
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+
+def graph_path(tmp_root: Path) -> tuple[Path, bool]:
+    """(N-Quads path, True when it is the real build)."""
+    real = Path(os.environ.get("SPACEKG_TEST_BUILD", ROOT / "build" / "spacekg.nq"))
+    if real.is_file() and os.environ.get("SPACEKG_TEST_FIXTURE") != "1":
+        return real, True
+    import fixture_graph
+
+    return fixture_graph.build(tmp_root / "spacekg.nq"), False
+
+
+@pytest.fixture(scope="session")
+def graph(tmp_path_factory):
+    return graph_path(tmp_path_factory.mktemp("browse-graph"))
+
+
+@pytest.fixture(scope="session")
+def app(graph):
+    from spacekg.server import create_app
+
+    app = create_app({"TESTING": True, "SPACEKG_DATA": [str(graph[0])], "SPACEKG_STORE_URL": None,
+                      "SPACEKG_BASE": "https://w3id.org/spacekg/"})
+    return app
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
