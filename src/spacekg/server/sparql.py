@@ -1,0 +1,406 @@
+"""The SPARQL 1.1 Protocol endpoint (``/sparql``) and Graph Store Protocol (``/store``).
+
+Reads (queries, the service description) are open and CORS-enabled. Updates and Graph Store
+writes need ``Authorization: Bearer <token>`` and are refused (403) when the server has no
+token. A GET never updates. Queries run in a worker thread under a deadline
+(``SPACEKG_TIMEOUT`` s, 503 when exceeded) and a row cap (``SPACEKG_MAX_ROWS``, signalled by
+the ``X-SPARQL-Truncated`` header and in the body). ``SERVICE`` may only call the endpoints
+in ``SPACEKG_SERVICE_ALLOW``.
+
+Statuses follow the SPARQL 1.1 Protocol: 400 with the parser's message (``error at
+line:column``) for a bad query, 405 for other methods, 406 when no result format is
+acceptable, 415 for an unsupported or missing Content-Type or a charset other than UTF-8,
+413 over the body cap; 500 only for the server's own faults (logged, no trace in the body).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from urllib.parse import urlsplit
+
+from flask import Blueprint, Response, current_app, request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+
+from spacekg.server import results as R
+from spacekg.server.servicedesc import service_description
+from spacekg.server.sparqltext import analyze
+from spacekg.server.store import (
+    QueryError,
+    StoreUnavailable,
+    get_store,
+    rdf_format_for_media_type,
+)
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("sparql", __name__)
+sparql = bp
+
+QUERY_TYPE = "application/sparql-query"
+UPDATE_TYPE = "application/sparql-update"
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+    "Access-Control-Allow-Headers": "Accept, Content-Type",
+    "Access-Control-Expose-Headers": "X-SPARQL-Truncated, X-SPARQL-Max-Rows",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+class ProtocolError(Exception):
+    """A request the protocol refuses, with its HTTP status and a message for the client."""
+
+    def __init__(self, status: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers or {}
+
+
+def _text(status: int, message: str, headers: dict | None = None, cors: bool = True) -> Response:
+    resp = Response(message.rstrip() + "\n", status=status, mimetype="text/plain")
+    for k, v in (headers or {}).items():
+        resp.headers[k] = v
+    if cors:
+        resp.headers.update(CORS_HEADERS)
+    return resp
+
+
+@bp.errorhandler(ProtocolError)
+def _protocol_error(exc: ProtocolError):
+    return _text(exc.status, exc.message, exc.headers)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    limit = request.max_content_length
+    return _text(413, f"request body too large (limit {limit} bytes)")
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    headers = {}
+    if exc.code == 405:
+        headers["Allow"] = ", ".join(getattr(exc, "valid_methods", None) or ["GET", "POST", "OPTIONS"])
+    return _text(exc.code or 500, f"{exc.code} {exc.name}: {exc.description}", headers)
+
+
+@bp.errorhandler(Exception)
+def _server_fault(exc: Exception):
+    if isinstance(exc, HTTPException):  # pragma: no cover - handled above
+        return exc
+    log.exception("internal error on %s %s", request.method, request.path)
+    return _text(500, "internal server error (logged on the server)")
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def executor() -> ThreadPoolExecutor:
+    """The app's pool of query workers (created on first use)."""
+    ex = current_app.extensions.get("spacekg_executor")
+    if ex is None:
+        ex = current_app.extensions["spacekg_executor"] = ThreadPoolExecutor(
+            max_workers=int(current_app.config.get("SPACEKG_WORKERS", 16)),
+            thread_name_prefix="sparql")
+    return ex
+
+
+def _charset_ok() -> None:
+    cs = request.mimetype_params.get("charset")
+    if cs and cs.strip().lower().replace("_", "-") not in ("utf-8", "utf8", "us-ascii"):
+        raise ProtocolError(415, f"unsupported charset {cs!r}: the protocol requires UTF-8")
+
+
+def _body_text() -> str:
+    _charset_ok()
+    raw = request.get_data(cache=True)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ProtocolError(400, f"the request body is not valid UTF-8: {exc}") from None
+
+
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise ProtocolError(400, f"more than one {name!r} parameter")
+    return values[0] if values else None
+
+
+def _params(name: str) -> list[str]:
+    vals = request.args.getlist(name)
+    if request.method == "POST" and request.mimetype == FORM_TYPE:
+        vals += request.form.getlist(name)
+    return vals
+
+
+def _graph_list(name: str) -> list[str] | None:
+    vals = _params(name)
+    for v in vals:
+        if not urlsplit(v).scheme:
+            raise ProtocolError(400, f"{name} must be an absolute IRI: {v!r}")
+    return vals or None
+
+
+def _authorized() -> bool:
+    token = current_app.config.get("SPACEKG_UPDATE_TOKEN")
+    if not token:
+        return False
+    auth = request.headers.get("Authorization", "")
+    scheme, _, given = auth.partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+def _require_write() -> None:
+    if not current_app.config.get("SPACEKG_UPDATE_TOKEN"):
+        raise ProtocolError(403, "updates are disabled on this server (start it with --update-token)")
+    if not _authorized():
+        raise ProtocolError(401, "updates need 'Authorization: Bearer <token>'",
+                            {"WWW-Authenticate": 'Bearer realm="spacekg"'})
+
+
+def allowed_services() -> list[str]:
+    """The SERVICE allow-list: full endpoint URLs, or host names (any endpoint on that host)."""
+    return list(current_app.config.get("SPACEKG_SERVICE_ALLOW") or [])
+
+
+def _check_services(services: list[str | None]) -> None:
+    allow = allowed_services()
+    for iri in services:
+        if iri is None:
+            raise ProtocolError(403, "SERVICE with a variable endpoint is not allowed on this server")
+        host = (urlsplit(iri).hostname or "").lower()
+        if not any(iri == a or (("/" not in a) and host == a.lower()) for a in allow):
+            raise ProtocolError(403, f"SERVICE <{iri}> is not allowed on this server; allowed: "
+                                     f"{', '.join(allow) or 'none'}")
+
+
+# ------------------------------------------------------------------ /sparql
+
+
+@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
+@bp.route("/sparql/", methods=["GET", "POST", "OPTIONS"])
+def endpoint():
+    """SPARQL 1.1 Protocol: query via GET or POST, update via POST (token), description on GET."""
+    if request.method == "OPTIONS":
+        return Response(status=204, headers=CORS_HEADERS)
+    if request.method == "GET":
+        if request.args.getlist("update"):
+            raise ProtocolError(400, "updates must be sent with POST; a GET never updates")
+        query = _one(request.args.getlist("query"), "query")
+        if query is None:
+            return _service_description()
+        return _run_query(query)
+    # POST
+    mt = request.mimetype
+    if not mt:
+        raise ProtocolError(415, "POST needs a Content-Type: application/x-www-form-urlencoded, "
+                                 f"{QUERY_TYPE} or {UPDATE_TYPE}")
+    if mt == FORM_TYPE:
+        _charset_ok()
+        queries, updates = _params("query"), request.form.getlist("update") + request.args.getlist("update")
+        if queries and updates:
+            raise ProtocolError(400, "a request has either a 'query' or an 'update' parameter, not both")
+        if updates:
+            return _run_update(_one(updates, "update"))
+        query = _one(queries, "query")
+        if query is None:
+            raise ProtocolError(400, "missing 'query' or 'update' parameter")
+        return _run_query(query)
+    if mt == QUERY_TYPE:
+        if request.args.getlist("query"):
+            raise ProtocolError(400, "the query is in the body; no 'query' parameter allowed")
+        return _run_query(_body_text())
+    if mt == UPDATE_TYPE:
+        return _run_update(_body_text())
+    raise ProtocolError(415, f"unsupported Content-Type {mt!r}: use {FORM_TYPE}, {QUERY_TYPE} "
+                             f"or {UPDATE_TYPE}")
+
+
+def _short(exc: Exception, limit: int = 600) -> str:
+    msg = str(exc)
+    return msg if len(msg) <= limit else msg[:limit] + " …"
+
+
+def _formats_for(form: str | None):
+    if form in ("CONSTRUCT", "DESCRIBE"):
+        return R.GRAPH_FORMATS
+    return R.SOLUTION_FORMATS
+
+
+def _run_query(query: str) -> Response:
+    info = analyze(query)
+    if info.services:
+        _check_services(info.services)
+    default_graphs = _graph_list("default-graph-uri")
+    named_graphs = _graph_list("named-graph-uri")
+    accept = request.headers.get("Accept")
+    fparam = (request.args.get("format") or request.args.get("output")
+              or (request.form.get("format") if request.mimetype == FORM_TYPE else None))
+    chosen = None
+    if info.form:
+        try:
+            chosen = R.negotiate(_formats_for(info.form), accept, fparam)
+        except R.NotAcceptable as exc:
+            raise ProtocolError(406, str(exc)) from None
+    cfg = current_app.config
+    timeout = float(cfg.get("SPACEKG_TIMEOUT") or 0) or None
+    max_rows = int(cfg.get("SPACEKG_MAX_ROWS") or 0) or None
+    deadline = R.Deadline(timeout)
+    store = get_store()
+    base_iri = request.base_url
+
+    def work():
+        raw = store.execute(query, default_graphs=default_graphs, named_graphs=named_graphs,
+                            base_iri=base_iri, timeout=timeout)
+        fmt, media = chosen if chosen else R.negotiate(
+            R.GRAPH_FORMATS if raw.kind == "triples" else R.SOLUTION_FORMATS, accept, fparam)
+        if raw.kind == "solutions":
+            return R.render_solutions(raw.variables, raw.rows, fmt, media, max_rows, deadline)
+        if raw.kind == "boolean":
+            return R.render_boolean(raw.boolean, fmt, media)
+        return R.render_triples(raw.triples, fmt, media, max_rows, deadline, info.prefixes)
+
+    future = executor().submit(work)
+    try:
+        rendered = future.result(timeout=timeout)
+    except FutureTimeout:
+        deadline.cancelled = True
+        raise ProtocolError(503, str(R.QueryTimeout(timeout))) from None
+    except R.QueryTimeout as exc:
+        raise ProtocolError(503, str(exc)) from None
+    except QueryError as exc:
+        raise ProtocolError(400, f"bad query: {_short(exc)}") from None
+    except R.NotAcceptable as exc:
+        raise ProtocolError(406, str(exc)) from None
+    except StoreUnavailable as exc:
+        log.error("store failure: %s", exc)
+        raise ProtocolError(502, str(exc)) from None
+    except OSError as exc:  # pyoxigraph: SERVICE call failed, or storage error
+        if info.services:
+            raise ProtocolError(502, f"a SERVICE call failed: {exc}") from None
+        raise
+    ctype = rendered.media_type
+    if ctype.startswith("text/") or ctype.endswith(("json", "xml")) or ctype.startswith("application/n-"):
+        ctype += "; charset=utf-8"
+    resp = Response(rendered.body, status=200, content_type=ctype)
+    resp.headers.update(CORS_HEADERS)
+    resp.headers["Vary"] = "Accept"
+    if max_rows:
+        resp.headers["X-SPARQL-Max-Rows"] = str(max_rows)
+    if rendered.truncated_at is not None:
+        resp.headers["X-SPARQL-Truncated"] = "true"
+        resp.headers["Warning"] = f'199 spacekg "result truncated to {rendered.truncated_at} rows"'
+    return resp
+
+
+def _run_update(update: str) -> Response:
+    _require_write()
+    store = get_store()
+    if not store.updatable:
+        raise ProtocolError(403, "the store behind this server is read-only")
+    services = analyze(update).services
+    if services:
+        _check_services(services)
+    try:
+        store.update(update, using_graphs=_graph_list("using-graph-uri"),
+                     using_named_graphs=_graph_list("using-named-graph-uri"),
+                     base_iri=request.base_url)
+    except QueryError as exc:
+        raise ProtocolError(400, f"bad update: {_short(exc)}") from None
+    except StoreUnavailable as exc:
+        log.error("store failure: %s", exc)
+        raise ProtocolError(502, str(exc)) from None
+    return Response(status=204)
+
+
+def _service_description() -> Response:
+    try:
+        fmt, media = R.negotiate(R.GRAPH_FORMATS, request.headers.get("Accept"),
+                                 request.args.get("format"))
+    except R.NotAcceptable as exc:
+        raise ProtocolError(406, str(exc)) from None
+    body = service_description(get_store(), endpoint=request.base_url.rstrip("/"),
+                               config=current_app.config, fmt=fmt)
+    resp = Response(body, status=200, content_type=media + "; charset=utf-8")
+    resp.headers.update(CORS_HEADERS)
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+# ------------------------------------------------------------------ /store (Graph Store Protocol)
+
+DATASET_FORMATS = tuple(f for f in R.GRAPH_FORMATS if f.name in ("trig", "nquads"))
+
+
+@bp.route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
+def graph_store():
+    """SPARQL 1.1 Graph Store HTTP Protocol (indirect identification: ``?graph=IRI`` or ``?default``).
+
+    Without either parameter the request addresses the whole dataset (GET as TriG/N-Quads,
+    POST adds quads, PUT replaces everything), as Oxigraph does. Enabled only when the server
+    has an update token; writes need the token.
+    """
+    if not current_app.config.get("SPACEKG_UPDATE_TOKEN"):
+        raise ProtocolError(404, "the Graph Store Protocol is disabled on this server "
+                                 "(start it with --update-token)")
+    graph = _one(request.args.getlist("graph"), "graph")
+    default = "default" in request.args
+    if graph is not None and default:
+        raise ProtocolError(400, "use either ?graph=IRI or ?default, not both")
+    if graph is not None and not urlsplit(graph).scheme:
+        raise ProtocolError(400, f"graph must be an absolute IRI: {graph!r}")
+    whole = graph is None and not default
+    store = get_store()
+    if request.method in ("GET", "HEAD"):
+        formats = DATASET_FORMATS if whole else R.GRAPH_FORMATS
+        try:
+            fmt, media = R.negotiate(formats, request.headers.get("Accept"), request.args.get("format"))
+        except R.NotAcceptable as exc:
+            raise ProtocolError(406, str(exc)) from None
+        import pyoxigraph as ox
+
+        if whole:
+            quads = list(store.store.quads_for_pattern(None, None, None)) if hasattr(store, "store") \
+                else None
+            if quads is None:
+                raise ProtocolError(501, "dataset download is only available on the embedded store")
+            body = ox.serialize(quads, format=fmt.ox_format)
+        else:
+            try:
+                triples = store.graph_triples(graph)
+            except KeyError:
+                raise ProtocolError(404, f"no graph <{graph}>") from None
+            body = ox.serialize(triples, format=fmt.ox_format)
+        return Response(body if request.method == "GET" else b"", status=200,
+                        content_type=media + "; charset=utf-8")
+    _require_write()
+    if not store.updatable:
+        raise ProtocolError(403, "the store behind this server is read-only")
+    if request.method == "DELETE":
+        if whole:
+            raise ProtocolError(400, "DELETE needs ?graph=IRI or ?default")
+        try:
+            store.drop_graph(graph)
+        except KeyError:
+            raise ProtocolError(404, f"no graph <{graph}>") from None
+        return Response(status=204)
+    fmt = rdf_format_for_media_type(request.content_type)
+    if fmt is None:
+        raise ProtocolError(415, f"unsupported RDF media type {request.content_type!r}")
+    _charset_ok()
+    data = request.get_data()
+    base = graph or request.base_url
+    try:
+        if whole:
+            store.add_quads(data, fmt, base, replace=request.method == "PUT")
+            return Response(status=204)
+        existed = store.replace_graph(graph, data, fmt, base, append=request.method == "POST")
+    except QueryError as exc:
+        raise ProtocolError(400, str(exc)) from None
+    return Response(status=204 if existed else 201)
