@@ -114,11 +114,19 @@ class Pipeline:
     def analyse(self, source: Source) -> DocAnalysis:
         """Normalise one document and find its mentions, values, rule matches, candidates."""
         norm = normalise(source.text)
-        mentions = self.finder.find(norm.text)
         values = find_values(norm.text)
+        mentions = drop_short_in_values(self.finder.find(norm.text), values)
         matches = self.engine.apply(norm.text, mentions, values)
         found = cand.find_candidates(norm.text, mentions)
         return DocAnalysis(source, norm, mentions, values, matches, found)
+
+
+def drop_short_in_values(mentions: list[Mention], values: list) -> list[Mention]:
+    """Drop mentions of at most 2 characters that fall inside a recognised value
+    (``月`` in ``2018年3月`` is a month, not the Moon)."""
+    spans = [(v.start, v.end) for v in values]
+    return [m for m in mentions
+            if m.end - m.start > 2 or not any(s <= m.start and m.end <= e for s, e in spans)]
 
 
 def rule_facts(analysis: DocAnalysis) -> list[Fact]:

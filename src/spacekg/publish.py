@@ -23,12 +23,19 @@ FILES = {"spacekg.nq": ox.RdfFormat.N_QUADS, "spacekg.trig": ox.RdfFormat.TRIG,
 
 def sorted_nquads(ds: Dataset) -> str:
     """The dataset as N-Quads, one quad per line, lines sorted (named graphs only)."""
+    from rdflib import BNode
+    from rdflib.compare import to_canonical_graph
+
     lines = set()
-    for s, p, o, g in ds.quads((None, None, None, None)):
-        if g is None:
+    for graph in ds.graphs():
+        gid = graph.identifier
+        if isinstance(gid, BNode) or len(graph) == 0:
             continue
-        gid = g.identifier if hasattr(g, "identifier") else g
-        lines.add(f"{s.n3()} {p.n3()} {_nt(o)} {gid.n3()} .")
+        has_bnodes = any(isinstance(t, BNode) for triple in graph for t in triple)
+        # blank nodes (e.g. owl:unionOf lists of the ontology) get canonical labels
+        triples = to_canonical_graph(graph) if has_bnodes else graph
+        for s, p, o in triples:
+            lines.add(f"{s.n3()} {p.n3()} {_nt(o)} {gid.n3()} .")
     return "\n".join(sorted(lines)) + "\n"
 
 

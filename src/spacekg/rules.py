@@ -340,6 +340,8 @@ class RuleEngine:
                         break
                     strings.update({k: v for k, v in sm.groupdict().items() if v is not None})
             for var in rule.mention_vars:
+                if m.group(var) is None:  # in an optional branch that did not match
+                    continue
                 item = ts.items[int(m.group(var))]
                 env[var] = self.resolver.entity(_in_context(item, preset))
                 if var in rule.surface:
@@ -351,6 +353,8 @@ class RuleEngine:
             if not ok:
                 continue
             for var in rule.value_vars:
+                if m.group(var) is None:
+                    continue
                 item = ts.items[int(m.group(var))]
                 env[var] = item.to_literal()
                 quals |= {q for q in item.qualifiers if q in DATE_QUALIFIERS}
