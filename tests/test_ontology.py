@@ -25,6 +25,9 @@ from rdflib import OWL, RDF, RDFS, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SKOS
 
+from spacekg.config import IRIs
+from spacekg.ontology import load_ontology
+
 ROOT = Path(__file__).resolve().parents[1]
 TTL = ROOT / "ontology" / "spacekg.ttl"
 DESIGN = ROOT / "docs" / "DESIGN.md"
@@ -55,12 +58,26 @@ def _declared(g: Graph, kind: URIRef) -> set[URIRef]:
 
 
 def _members(g: Graph, node) -> set:
-    """The classes/datatypes a domain or range stands for: the union members or itself."""
+    """The classes/datatypes a domain or range stands for: the union members or itself.
+
+    An enumerated datatype (``owl:oneOf``) stands for its base datatype ``xsd:string``.
+    """
     if isinstance(node, BNode):
+        if g.value(node, OWL.oneOf) is not None:
+            return {XSD.string}
         union = g.value(node, OWL.unionOf)
         assert union is not None, "anonymous domain/range that is not an owl:unionOf"
         return set(Collection(g, union))
     return {node}
+
+
+def _datatypes_of_range(g: Graph, node) -> set:
+    """Datatypes a datatype-property range admits, named unions (sk:dateValue) expanded."""
+    out = set()
+    for m in _members(g, node):
+        eq = g.value(m, OWL.equivalentClass) if isinstance(m, URIRef) else None
+        out |= _datatypes_of_range(g, eq) if eq is not None else {m}
+    return out
 
 
 def _superclasses(g: Graph, cls: URIRef) -> set[URIRef]:
@@ -449,9 +466,6 @@ def test_alignments(g):
 
 def test_base_rewrite_keeps_every_term():
     """The build rewrites the default base; nothing else in the file may contain it."""
-    from spacekg.config import IRIs
-    from spacekg.ontology import load_ontology
-
     other = IRIs("https://example.org/kg/")
     onto = load_ontology(TTL, other)
     default = load_ontology(TTL, IRIs())
@@ -459,3 +473,135 @@ def test_base_rewrite_keeps_every_term():
     assert set(onto.properties) == set(default.properties)
     assert not [t for t in onto.graph.all_nodes() if "w3id.org/spacekg" in str(t)]
     assert onto.is_a(["Lander"], "Spacecraft") and not onto.is_a(["Lander"], "Mission")
+
+
+def test_date_qualifier_values_are_enumerated(g):
+    node = g.value(SK.dateQualifier, RDFS.range)
+    values = {str(v) for v in Collection(g, g.value(node, OWL.oneOf))}
+    assert values == {"approximate", "fiscal-year", "decade", "by", "planned"}
+
+
+# --- the curated data against the ontology ---------------------------------------------------
+# What a DL reasoner would find inconsistent in data/curated/*.yaml: a subject or object whose
+# asserted classes are all disjoint with every class of the property's domain/range, a literal
+# whose datatype the range does not admit, a date qualifier outside the enumeration.
+
+#: Datatypes whose values are also values of a wider one (XSD derivation).
+_WIDER = {XSD.positiveInteger: {XSD.integer, XSD.decimal}, XSD.integer: {XSD.decimal}}
+_PREFIXES = ("@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . "
+             "@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> . "
+             f"@prefix sk: <{SK}> .\n")
+
+
+def _literal(text: str) -> Literal:
+    graph = Graph().parse(data=_PREFIXES + f"<urn:s> <urn:p> {text} .", format="turtle")
+    return next(iter(graph.objects()))
+
+
+def _datatype(lit: Literal) -> URIRef:
+    if lit.datatype is not None:
+        return lit.datatype
+    return RDF.langString if lit.language else XSD.string
+
+
+def _entity_classes() -> dict[str, set[str]]:
+    """Lexicon ids and ``doc:`` document ids → their sk: class names."""
+    out: dict[str, set[str]] = {}
+    for _, e in _lexicon_entries():
+        names = e.get("class")
+        out[str(e["id"])] = {names} if isinstance(names, str) else set(names or [])
+    sources = ROOT / "data" / "sources" / "sources.yaml"
+    if sources.exists():
+        for d in yaml.safe_load(sources.read_text(encoding="utf-8")) or []:
+            out["doc:" + str(d["id"])] = {str(d.get("class", "Document"))}
+    return out
+
+
+def _curated_statements():
+    for path in sorted((ROOT / "data" / "curated").glob("*.yaml")):
+        for st in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            yield path.name, st
+
+
+def curated_conflicts(g: Graph) -> list[str]:
+    """Curated triples that contradict the ontology (see the comment above)."""
+    classes = _entity_classes()
+    pairs = disjoint_pairs(g)
+    declared = _declared(g, OWL.Class)
+    qualifiers = {str(v) for v in
+                  Collection(g, g.value(g.value(SK.dateQualifier, RDFS.range), OWL.oneOf))}
+    problems = []
+
+    def possible(names: set[str], allowed: set[URIRef]) -> bool:
+        iris = [SK[n] for n in names]
+        return any(not _clash(g, iris + [c], pairs) for c in allowed)
+
+    for fname, st in _curated_statements():
+        where = f"{fname} {st.get('id')}"
+        nodes = {"#" + k: ({v.get("class")} if isinstance(v.get("class"), str)
+                           else set(v.get("class") or []))
+                 for k, v in (st.get("nodes") or {}).items()}
+        quals = st.get("qualifier") or []
+        for q in [quals] if isinstance(quals, str) else quals:
+            if q not in qualifiers:
+                problems.append(f"{where}: qualifier {q!r}")
+        for s, p, o in st.get("triples") or []:
+            if not isinstance(p, str) or ":" in p:
+                continue  # prefixed predicates (rdfs:label, dcterms:date) are not sk: terms
+            prop = SK[p]
+            if isinstance(o, str) and o.startswith('"') or not isinstance(o, str):
+                lit = _literal(o) if isinstance(o, str) else Literal(o)
+                rng = g.value(prop, RDFS.range)
+                if (prop, RDF.type, OWL.DatatypeProperty) not in g:
+                    problems.append(f"{where}: literal object of {p}, not a datatype property")
+                elif rng is not None:
+                    admitted = _datatypes_of_range(g, rng)
+                    dt = _datatype(lit)
+                    if dt not in admitted and not (_WIDER.get(dt, set()) & admitted):
+                        problems.append(f"{where}: {p} {o} ({dt}) not in range")
+                ends = [(s, RDFS.domain)]
+            else:
+                ends = [(s, RDFS.domain), (o, RDFS.range)]
+            for term, rel in ends:
+                names = nodes.get(term) or classes.get(str(term))
+                node = g.value(prop, rel)
+                if not names or node is None:
+                    continue
+                allowed = _members(g, node) & declared
+                if allowed and not possible(names, allowed):
+                    problems.append(
+                        f"{where}: {term} {sorted(names)} cannot be in the {rel.fragment} of "
+                        f"sk:{p} {sorted(_sk_local(c) for c in allowed)}")
+    return problems
+
+
+def test_curated_checker_finds_a_planted_conflict(g):
+    """The checker itself: a Report as subject of sk:date (domain Event) is a conflict."""
+    classes = _entity_classes()
+    report = next((k for k, v in classes.items() if v == {"Report"}), None)
+    if report is None:
+        pytest.skip("no Report in the data yet")
+    graph = Graph()
+    graph += g
+    # run the same check on one planted statement
+    planted = [("planted", {"id": "C-PLANTED", "triples": [
+        [report, "date", '"2020"^^xsd:gYear'], [report, "meetingNumber", '"x"'],
+        ["#m", "value", '"3"^^xsd:integer']], "nodes": {"m": {"class": "Measurement"}},
+        "qualifier": "soon"})]
+    original = globals()["_curated_statements"]
+    globals()["_curated_statements"] = lambda: iter(planted)
+    try:
+        found = curated_conflicts(graph)
+    finally:
+        globals()["_curated_statements"] = original
+    assert any("sk:date" in f for f in found)
+    assert any("meetingNumber" in f and "not in range" in f for f in found)
+    assert any("qualifier 'soon'" in f for f in found)
+    assert not any("value" in f for f in found), found  # xsd:integer is an xsd:decimal
+
+
+def test_curated_statements_are_consistent_with_the_ontology(g):
+    if not list(_curated_statements()):
+        pytest.skip("no curated statements yet")
+    problems = curated_conflicts(g)
+    assert not problems, problems
