@@ -16,7 +16,10 @@ What is checked:
 
 from __future__ import annotations
 
+import importlib.util
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -605,3 +608,31 @@ def test_curated_statements_are_consistent_with_the_ontology(g):
         pytest.skip("no curated statements yet")
     problems = curated_conflicts(g)
     assert not problems, problems
+
+
+# --- DL reasoning (HermiT, when Java and the HermiT jar shipped with owlready2 are present) -----
+
+def _hermit_jar() -> Path | None:
+    spec = importlib.util.find_spec("owlready2")
+    if spec is None or spec.origin is None:
+        return None
+    jar = Path(spec.origin).parent / "hermit" / "HermiT.jar"
+    return jar if jar.exists() else None
+
+
+@pytest.mark.skipif(shutil.which("java") is None or _hermit_jar() is None,
+                    reason="needs java and owlready2's HermiT.jar")
+def test_hermit_finds_the_ontology_consistent_without_unsatisfiable_classes():
+    """A DL reasoner (direct semantics) on the ontology alone.
+
+    Fails when an axiom makes the ontology inconsistent or a class empty (e.g. Lander ⊑ Agent
+    with Spacecraft disjoint from Agent).
+    """
+    out = subprocess.run(
+        ["java", "-cp", str(_hermit_jar()), "org.semanticweb.HermiT.cli.CommandLine",
+         "-k", "-U", "--ignoreUnsupportedDatatypes", TTL.resolve().as_uri()],
+        capture_output=True, text=True, timeout=300, check=False)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "owl#Thing is satisfiable" in out.stdout, out.stdout[-2000:]
+    unsat = out.stdout.split("Classes equivalent to 'owl:Nothing':", 1)[1].split()
+    assert unsat == ["owl:Nothing"], unsat
