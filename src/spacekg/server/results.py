@@ -46,10 +46,10 @@ SOLUTION_FORMATS = (
 
 #: Formats of CONSTRUCT and DESCRIBE results, server preference first (Turtle for ``*/*``).
 GRAPH_FORMATS = (
-    Format("turtle", "text/turtle", ("application/x-turtle", "ttl"), ox.RdfFormat.TURTLE),
+    Format("turtle", "text/turtle", ("application/x-turtle", "ttl", "n3", "text/n3"), ox.RdfFormat.TURTLE),
     Format("ntriples", "application/n-triples", ("text/plain", "nt"), ox.RdfFormat.N_TRIPLES),
     Format("jsonld", "application/ld+json", ("application/json", "json-ld", "json"), ox.RdfFormat.JSON_LD),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml", "rdf", "xml"),
+    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml", "rdf", "xml", "rdf+xml"),
            ox.RdfFormat.RDF_XML),
     Format("trig", "application/trig", (), ox.RdfFormat.TRIG),
     Format("nquads", "application/n-quads", ("nq",), ox.RdfFormat.N_QUADS),
@@ -115,8 +115,8 @@ def negotiate(formats: Iterable[Format], accept_header: str | None,
     Args:
         formats: the formats offered for this query form, server preference first.
         accept_header: the request's Accept header.
-        format_param: the ``format`` request parameter (short name or media type); it wins
-            over Accept.
+        format_param: the ``format`` (or ``output``) request parameter, a short name or
+            media type; it wins over Accept. A value naming no known format is ignored.
 
     Returns:
         ``(format, media type)``; the media type is the alias the client asked for
@@ -133,8 +133,10 @@ def negotiate(formats: Iterable[Format], accept_header: str | None,
                 return f, f.media_type
             if want in f.aliases:
                 return f, want if "/" in want else f.media_type
-        raise NotAcceptable(f"format {format_param!r} is not available for this query; "
-                            f"use one of {', '.join(f.name for f in formats)}")
+        if any(want in (f.name, f.media_type, *f.aliases) for f in SOLUTION_FORMATS + GRAPH_FORMATS):
+            raise NotAcceptable(f"format {format_param!r} is not available for this query; "
+                                f"use one of {', '.join(f.name for f in formats)}")
+        # an unknown value (clients send format=/output= guesses): negotiate on Accept
     accept = parse_accept(accept_header)
     best = None
     for rank, f in enumerate(formats):

@@ -16,7 +16,8 @@ Default graph (``SPACEKG_DEFAULT_GRAPH``): ``"union"`` (default; the union of th
 default graph and all named graphs, see docs/DESIGN.md), ``"store"`` (the store's own
 default graph only) or a list of graph IRIs whose union is the default graph. A query with
 ``FROM``/``FROM NAMED`` or a request with ``default-graph-uri``/``named-graph-uri`` defines
-its own dataset instead. For a remote store ``"union"`` means the remote's own default graph
+its own dataset instead. The union is the engine's (Oxigraph's): a bag, so a triple held by
+two graphs matches twice; ``SELECT DISTINCT`` gives the set. For a remote store ``"union"`` means the remote's own default graph
 (start Oxigraph with ``--union-default-graph`` to get the union there).
 """
 
