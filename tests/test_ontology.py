@@ -203,6 +203,15 @@ def test_every_term_has_one_label_per_language_and_a_definition(g):
     assert not problems, problems
 
 
+def test_labels_are_unique_per_language(g):
+    """Two terms with the same label cannot be told apart in a label search or a UI."""
+    seen: dict[tuple[str, str], list[str]] = {}
+    for t in _all_terms(g):
+        for o in g.objects(t, RDFS.label):
+            seen.setdefault((str(o).casefold(), o.language), []).append(_sk_local(t))
+    assert not {k: v for k, v in seen.items() if len(v) > 1}
+
+
 def test_every_sk_subject_is_declared(g):
     """A term used as a subject (or in a domain/range/union) must be declared, not just used."""
     known = _all_terms(g) | set(g.subjects(RDF.type, SKOS.Concept)) | {SK.TechnologyAreaScheme}
