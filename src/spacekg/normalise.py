@@ -17,6 +17,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from functools import lru_cache
 
 #: A line shorter than this (in characters) is a label or heading, not wrapped prose.
 WRAP_MIN = 18
@@ -130,9 +131,7 @@ def normalise(original: str) -> Normalised:
     return Normalised("".join(out), origin, original)
 
 
-_SPACE = re.compile(r"\s+")
-
-
+@lru_cache(maxsize=64)
 def search_key(text: str) -> tuple[str, list[int]]:
     """Return ``text`` NFKC-normalised with all white space removed, and its index map.
 
