@@ -9,7 +9,7 @@ BASE = "https://w3id.org/spacekg/"
 EVIDENCED = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
-SELECT ?s ?p ?o ?doc ?start ?end ?exact WHERE {
+SELECT ?s ?p ?o ?doc ?start ?end ?exact ?ev WHERE {
   GRAPH ?g { ?s ?p ?o }
   ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?ev .
   ?ev oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos, ?q .

@@ -149,9 +149,8 @@ def doc_text(doc_iri) -> str | None:
 
 
 SPAN_QUERY = PREFIXES + """SELECT ?a ?body ?start ?end ?g ?doc WHERE { GRAPH ?g {
-  ?a oa:hasTarget ?t . OPTIONAL { ?a oa:hasBody ?body }
-  ?t oa:hasSource ?doc ; oa:hasSelector ?sel .
-  ?sel a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end } }"""
+  ?t oa:hasSource ?doc ; oa:hasSelector ?sel . ?a oa:hasTarget ?t .
+  ?sel oa:start ?start ; oa:end ?end . OPTIONAL { ?a oa:hasBody ?body } } }"""
 
 
 def doc_mentions(doc_iri) -> list[tuple[int, int, URIRef]]:

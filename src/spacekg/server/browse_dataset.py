@@ -5,14 +5,16 @@ Dumps are written from the store (``SELECT ?g ?s ?p ?o``) once per app and kept 
 
 from __future__ import annotations
 
+import re
 import threading
 
 from flask import Response, current_app, request
-from rdflib import RDF, Dataset, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
 from spacekg.server import browse_data as data
 from spacekg.server import browse_rdf as rdf
+from spacekg.server.sparqltext import ntriples_term
 
 VOID = Namespace("http://rdfs.org/ns/void#")
 DUMPS = {"nq": ("application/n-quads", "nquads"), "trig": ("application/trig", "trig"),
@@ -76,20 +78,41 @@ def void_response() -> Response:
     return rdf.rdf_response(void_graph(), "ttl" if fmt == "html" else fmt)
 
 
+def _nt(term) -> str:
+    """N-Triples form of an rdflib term (also valid Turtle and TriG)."""
+    if isinstance(term, BNode):
+        return "_:" + re.sub(r"[^A-Za-z0-9_]", "_", str(term))
+    if isinstance(term, Literal) and term.datatype == XSD.string:
+        term = Literal(str(term))
+    return ntriples_term(term)
+
+
+def _write_dump(ext: str) -> bytes:
+    rows = data.store().select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
+    if ext == "nq":
+        lines = {f"{_nt(r['s'])} {_nt(r['p'])} {_nt(r['o'])} {_nt(r['g'])} .\n" for r in rows}
+        return "".join(sorted(lines)).encode("utf-8")
+    if ext == "ttl":  # N-Triples lines are Turtle; graphs merged
+        lines = {f"{_nt(r['s'])} {_nt(r['p'])} {_nt(r['o'])} .\n" for r in rows}
+        return "".join(sorted(lines)).encode("utf-8")
+    by_graph: dict[str, set] = {}
+    for r in rows:
+        by_graph.setdefault(_nt(r["g"]), set()).add(f"  {_nt(r['s'])} {_nt(r['p'])} {_nt(r['o'])} .\n")
+    parts = [f"{g} {{\n{''.join(sorted(lines))}}}\n\n" for g, lines in sorted(by_graph.items())]
+    return "".join(parts).encode("utf-8")
+
+
 def dump_response(ext: str) -> Response:
-    """The whole dataset as N-Quads, TriG or (graphs merged) Turtle, built once per app."""
+    """The whole dataset as N-Quads, TriG or (graphs merged) Turtle, built once per app.
+
+    Written line by line in N-Triples term syntax (valid in all three formats), sorted, so
+    that a dump of 50 000 quads takes well under a second.
+    """
     cache = _ext().setdefault("dumps", {})
     if ext not in cache:
         with _LOCK:
             if ext not in cache:
-                target = rdf.bind_prefixes(Graph() if ext == "ttl" else Dataset())
-                rows = data.store().select("SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }")
-                for r in rows:
-                    if ext == "ttl":
-                        target.add((r["s"], r["p"], r["o"]))
-                    else:
-                        target.graph(r["g"]).add((r["s"], r["p"], r["o"]))
-                cache[ext] = target.serialize(format=DUMPS[ext][1], encoding="utf-8")
+                cache[ext] = _write_dump(ext)
     resp = Response(cache[ext], mimetype=DUMPS[ext][0])
     resp.headers["Content-Disposition"] = f"attachment; filename=spacekg.{ext}"
     return resp
