@@ -661,3 +661,41 @@ def test_terms_the_code_uses_exist(g):
     assert used, "no sk.<term> found in src/spacekg: has the code changed its naming?"
     declared = {_sk_local(t) for t in _all_terms(g)}
     assert sorted(used - declared) == []
+
+
+def test_rules_produce_triples_the_ontology_allows(g):
+    """data/rules/*.yaml: produced predicates exist, and a pattern variable's classes
+    (``{s:Spacecraft,Mission}``) can be in the domain / range of the predicate it fills."""
+    files = sorted((ROOT / "data" / "rules").glob("*.yaml"))
+    if not files:
+        pytest.skip("no rules yet")
+    pairs = disjoint_pairs(g)
+    declared = _declared(g, OWL.Class)
+    props = _declared(g, OWL.ObjectProperty) | _declared(g, OWL.DatatypeProperty)
+    problems, checked = [], 0
+    for path in files:
+        for rule in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            pattern = str(rule.get("pattern", ""))
+            var_classes = {v: [c.strip() for c in cs.split(",")]
+                           for v, cs in re.findall(r"\{(\w+):\s*([A-Za-z][A-Za-z,\s]*)\}", pattern)}
+            for cls in (c for cs in var_classes.values() for c in cs):
+                if SK[cls] not in declared:
+                    problems.append(f"{rule['id']}: unknown class {cls}")
+            for s_, p_, o_ in rule.get("produce") or []:
+                if ":" in p_:
+                    continue
+                if SK[p_] not in props:
+                    problems.append(f"{rule['id']}: unknown property {p_}")
+                    continue
+                for var, rel in ((s_, RDFS.domain), (o_, RDFS.range)):
+                    node = g.value(SK[p_], rel)
+                    if var not in var_classes or node is None:
+                        continue
+                    allowed = _members(g, node) & declared
+                    for cls in var_classes[var]:
+                        checked += 1
+                        if allowed and all(_clash(g, [SK[cls], c], pairs) for c in allowed):
+                            problems.append(f"{rule['id']}: {var}:{cls} cannot be in the "
+                                            f"{rel.fragment} of sk:{p_}")
+    assert checked > 0
+    assert not problems, problems
