@@ -199,3 +199,13 @@ def test_corpus_equals_shared_copy():
 
 def test_uriref_type():
     assert isinstance(IRIs().res["x"], URIRef)
+
+
+def test_less_precise_dates_are_pruned(built, iris):
+    """isef2 is dated 2018-03-03 by a curated statement and 2018-03 by R-EVENT-DATE: only the
+    precise date is stated; Apophis' approach keeps the dateTime, not the year."""
+    stated = built.dataset.graph(iris.graph["stated"])
+    dates = {str(o) for o in stated.objects(iris.res["isef2"], iris.sk.date)}
+    assert dates == {"2018-03-03"}
+    approach = {str(o) for o in stated.objects(iris.res["apophis"], iris.sk.closestApproachDate)}
+    assert "2029" not in approach and any(a.startswith("2029-04-13") for a in approach)

@@ -129,6 +129,33 @@ def drop_short_in_values(mentions: list[Mention], values: list) -> list[Mention]
             if m.end - m.start > 2 or not any(s <= m.start and m.end <= e for s, e in spans)]
 
 
+_PRECISION = {"gYear": 1, "gYearMonth": 2, "date": 3, "dateTime": 4}
+
+
+def prune_subsumed_dates(facts: list[Fact]) -> list[Fact]:
+    """Drop a date that a more precise date of the same subject and property contains.
+
+    ``isef2 date 2018-03`` (from a chart label) is dropped when ``isef2 date 2018-03-03`` is
+    also stated; values of different calendars (fiscal years, decades) are kept.
+    """
+    from collections import defaultdict
+
+    by_key = defaultdict(set)
+    for f in facts:
+        dt = str(getattr(f.o, "datatype", "") or "").rsplit("#", 1)[-1]
+        if dt in _PRECISION:
+            by_key[(f.s, f.p)].add((str(f.o), _PRECISION[dt]))
+
+    def subsumed(f: Fact) -> bool:
+        dt = str(getattr(f.o, "datatype", "") or "").rsplit("#", 1)[-1]
+        if dt not in _PRECISION:
+            return False
+        lex, prec = str(f.o), _PRECISION[dt]
+        return any(p > prec and other.startswith(lex) for other, p in by_key[(f.s, f.p)])
+
+    return [f for f in facts if not subsumed(f)]
+
+
 def rule_facts(analysis: DocAnalysis) -> list[Fact]:
     """Rule matches as facts with spans in the original text."""
     out = []
@@ -185,7 +212,7 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     by_id = {s.id: s for s in sources}
     curated, _minted = load_curated(paths.curated, by_id, pipe.resolver)
     say(f"located {len(curated)} curated triples")
-    facts = [f for a in analyses for f in rule_facts(a)] + curated
+    facts = prune_subsumed_dates([f for a in analyses for f in rule_facts(a)] + curated)
     facts.sort(key=lambda f: (f.doc, f.start, f.end, f.producer, str(f.s), str(f.p), str(f.o)))
     timings["curate"] = time.perf_counter() - t
 
