@@ -358,6 +358,16 @@ def test_characteristics_asked_for_in_design(g):
             if "symmetric" in chars:
                 assert (SK[name], RDF.type, OWL.SymmetricProperty) in g, name
     assert (SK.inProgram, RDFS.subPropertyOf, SK.partOf) in g
+    # a sub-property's domain and range must fit inside its super-property's
+    for sub, sup in g.subject_objects(RDFS.subPropertyOf):
+        if _sk_local(sub) is None or _sk_local(sup) is None:
+            continue
+        for rel in (RDFS.domain, RDFS.range):
+            outer = _declared_side(g, sup, rel)
+            inner = _declared_side(g, sub, rel)
+            if outer is not None:
+                assert inner is not None, (sub, sup, rel)
+                assert all(_superclasses(g, c) & outer for c in inner), (sub, sup, rel)
     assert (SK.meetingNumber, RDF.type, OWL.FunctionalProperty) in g
     # a symmetric property must have its domain equal to its range
     for p in g.subjects(RDF.type, OWL.SymmetricProperty):
