@@ -133,10 +133,12 @@ _PRECISION = {"gYear": 1, "gYearMonth": 2, "date": 3, "dateTime": 4}
 
 
 def prune_subsumed_dates(facts: list[Fact]) -> list[Fact]:
-    """Drop a date that a more precise date of the same subject and property contains.
+    """Drop a date that a more precise date of the same subject and property, stated by the
+    same document, contains.
 
-    ``isef2 date 2018-03`` (from a chart label) is dropped when ``isef2 date 2018-03-03`` is
-    also stated; values of different calendars (fiscal years, decades) are kept.
+    ``isef2 date 2018-03`` (from a chart label) is dropped when the same document also states
+    ``isef2 date 2018-03-03``; values of other calendars (fiscal years, decades) are kept, and
+    so is a less precise date that another document states (its evidence is its own).
     """
     from collections import defaultdict
 
@@ -144,14 +146,14 @@ def prune_subsumed_dates(facts: list[Fact]) -> list[Fact]:
     for f in facts:
         dt = str(getattr(f.o, "datatype", "") or "").rsplit("#", 1)[-1]
         if dt in _PRECISION:
-            by_key[(f.s, f.p)].add((str(f.o), _PRECISION[dt]))
+            by_key[(f.doc, f.s, f.p)].add((str(f.o), _PRECISION[dt]))
 
     def subsumed(f: Fact) -> bool:
         dt = str(getattr(f.o, "datatype", "") or "").rsplit("#", 1)[-1]
         if dt not in _PRECISION:
             return False
         lex, prec = str(f.o), _PRECISION[dt]
-        return any(p > prec and other.startswith(lex) for other, p in by_key[(f.s, f.p)])
+        return any(p > prec and other.startswith(lex) for other, p in by_key[(f.doc, f.s, f.p)])
 
     return [f for f in facts if not subsumed(f)]
 
