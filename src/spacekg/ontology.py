@@ -58,22 +58,30 @@ class Ontology:
         return any(wanted in self.superclasses.get(c, {c}) for c in classes)
 
 
+def ontology_files(path: Path) -> list[Path]:
+    """The main ontology file followed by the other ``*.ttl`` files of its folder (sorted):
+    extensions and alignments (e.g. ``extensions.ttl``, ``wikidata-alignment.ttl``)."""
+    return [path] + sorted(p for p in path.parent.glob("*.ttl") if p != path)
+
+
 def load_ontology(path: Path, iris: IRIs) -> Ontology:
-    """Parse the ontology Turtle file and index its classes and properties.
+    """Parse the ontology Turtle file (and the other ``*.ttl`` files beside it) and index its
+    classes and properties.
 
     Raises:
-        OntologyError: the file is missing or not valid Turtle (message names the line).
+        OntologyError: a file is missing or not valid Turtle (message names the file and line).
     """
     if not path.exists():
         raise OntologyError("ontology file not found", path=str(path))
-    text = path.read_text(encoding="utf-8")
-    if iris.base != DEFAULT_BASE:
-        text = text.replace(DEFAULT_BASE, iris.base)
     graph = Graph()
-    try:
-        graph.parse(data=text, format="turtle", publicID=iris.ontology)
-    except Exception as exc:  # rdflib raises several parser exception types
-        raise OntologyError(f"not valid Turtle: {exc}", path=str(path)) from exc
+    for file in ontology_files(path):
+        text = file.read_text(encoding="utf-8")
+        if iris.base != DEFAULT_BASE:
+            text = text.replace(DEFAULT_BASE, iris.base)
+        try:
+            graph.parse(data=text, format="turtle", publicID=iris.ontology)
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise OntologyError(f"not valid Turtle: {exc}", path=str(file)) from exc
     ns = str(iris.sk)
 
     def local(term) -> str | None:
