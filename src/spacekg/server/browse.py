@@ -68,7 +68,15 @@ def document_page(iri: URIRef):
     m = HL.match(request.args.get("hl", ""))
     hl = (int(m.group(1)), int(m.group(2))) if m else None
     mentions = data.doc_mentions(iri)
-    body = render_document(text, mentions, data.doc_evidence(iri), hl, local_path) if text else None
+    memo = data.cache().label_memo
+    if text is None:
+        body = None
+    elif hl is None:  # the plain text view is the same for every request: render it once
+        if ("document_html", iri) not in memo:
+            memo[("document_html", iri)] = render_document(text, mentions, data.doc_evidence(iri), None, local_path)
+        body = memo[("document_html", iri)]
+    else:
+        body = render_document(text, mentions, data.doc_evidence(iri), hl, local_path)
     counts: dict = {}
     for _s, _e, ent in mentions:
         counts[ent] = counts.get(ent, 0) + 1

@@ -73,6 +73,10 @@ class Cache:
     mentions: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)
     search: object = None
+    mention_index: dict | None = None
+    evidence_index: dict | None = None
+    label_memo: dict = field(default_factory=dict)
+    texts: dict = field(default_factory=dict)
 
 
 def cache() -> Cache:
@@ -122,7 +126,15 @@ def label(iri, lang: str = "ja", fallback: bool = True) -> str:
 
     Returns the local name of the IRI when it has no label and ``fallback`` is true, else "".
     """
-    entries = cache().labels.get(iri, ())
+    c = cache()
+    key = (iri, lang, fallback)
+    if key not in c.label_memo:
+        c.label_memo[key] = _label(c, iri, lang, fallback)
+    return c.label_memo[key]
+
+
+def _label(c: Cache, iri, lang: str, fallback: bool) -> str:
+    entries = c.labels.get(iri, ())
     for kind in ("prefLabel", "label"):
         for k, lit in entries:
             if k == kind and lit.language == lang:
@@ -142,10 +154,11 @@ def doc_text(doc_iri) -> str | None:
     doc_id = str(doc_iri).rsplit("/", 1)[-1]
     if not str(doc_iri).startswith(base() + "document/") or not DOC_ID.match(doc_id):
         return None
-    path = sources_dir() / f"{doc_id}.txt"
-    if not path.is_file():
-        return None
-    return path.read_text(encoding="utf-8")
+    texts = cache().texts
+    if doc_id not in texts:
+        path = sources_dir() / f"{doc_id}.txt"
+        texts[doc_id] = path.read_text(encoding="utf-8") if path.is_file() else None
+    return texts[doc_id]
 
 
 SPAN_QUERY = PREFIXES + """SELECT ?a ?body ?start ?end ?g ?doc WHERE { GRAPH ?g {
@@ -210,32 +223,43 @@ def incoming(iri, limit: int, offset: int) -> tuple[int, list[dict]]:
 
 
 EVIDENCE_QUERY = PREFIXES + """
-SELECT ?p ?o ?st ?ev ?doc ?start ?end ?exact ?prefix ?suffix ?gen ?qual ?s ?g ?qualp WHERE { GRAPH ?g {
-  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?ev .
-  OPTIONAL { ?st ?qualp ?qual }
-  ?ev oa:hasTarget ?t . OPTIONAL { ?ev prov:wasGeneratedBy ?gen }
-  ?t oa:hasSource ?doc ; oa:hasSelector ?pos , ?q .
-  ?pos a oa:TextPositionSelector ; oa:start ?start ; oa:end ?end .
-  ?q a oa:TextQuoteSelector ; oa:exact ?exact .
+SELECT ?subject ?p ?o ?st ?ev ?doc ?start ?end ?exact ?prefix ?suffix ?gen ?qual ?g ?qualp WHERE { GRAPH ?g {
+  ?st rdf:subject ?subject ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?ev .
+  ?ev oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos , ?q .
+  ?pos oa:start ?start ; oa:end ?end . ?q oa:exact ?exact .
+  OPTIONAL { ?ev prov:wasGeneratedBy ?gen } OPTIONAL { ?st ?qualp ?qual }
   OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix } } }"""
 
 
 def evidence_for(subject) -> dict[tuple, list[dict]]:
-    """Evidence of the stated facts of ``subject``, keyed by (predicate, object)."""
-    rows = store().select(EVIDENCE_QUERY, {"s": subject, "g": graph_iri("evidence"),
-                                           "qualp": sk("dateQualifier")})
-    out: dict[tuple, list[dict]] = {}
+    """Evidence of the stated facts of ``subject``, keyed by (predicate, object).
+
+    All evidence is read with one query on first use and indexed by subject (graph/evidence
+    holds a few thousand statement nodes), so entity pages need no evidence query.
+    """
+    c = cache()
+    if c.evidence_index is None:
+        with _LOCK:
+            if c.evidence_index is None:
+                c.evidence_index = _load_evidence()
+    return c.evidence_index.get(subject, {})
+
+
+def _load_evidence() -> dict:
+    rows = store().select(EVIDENCE_QUERY, {"g": graph_iri("evidence"), "qualp": sk("dateQualifier")})
+    index: dict = {}
     seen = set()
     for r in rows:
         key = (r["p"], r["o"])
-        sig = (key, r["ev"], r.get("qual"))
+        sig = (r["subject"], key, r["ev"], r.get("qual"))
         if sig in seen:
             continue
         seen.add(sig)
-        out.setdefault(key, []).append(r)
-    for lst in out.values():
-        lst.sort(key=lambda r: (str(r["doc"]), int(r["start"])))
-    return out
+        index.setdefault(r["subject"], {}).setdefault(key, []).append(r)
+    for by_fact in index.values():
+        for lst in by_fact.values():
+            lst.sort(key=lambda r: (str(r["doc"]), int(r["start"])))
+    return index
 
 
 INFERRED_QUERY = PREFIXES + """SELECT ?p ?o ?st ?gen ?from ?s ?g WHERE { GRAPH ?g {
@@ -251,14 +275,19 @@ def inferred_provenance(subject) -> dict[tuple, list[dict]]:
     return out
 
 
-MENTIONED_QUERY = PREFIXES + """SELECT ?doc ?e ?g (COUNT(DISTINCT ?m) AS ?n) (MIN(?start) AS ?first) WHERE {
-  GRAPH ?g { ?m oa:hasBody ?e ; oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?sel .
-  ?sel a oa:TextPositionSelector ; oa:start ?start } } GROUP BY ?doc ?e ?g ORDER BY DESC(?n)"""
-
-
 def mentioned_in(entity) -> list[dict]:
-    """Documents mentioning ``entity``: rows of ``doc``, ``n`` (mentions), ``first`` (offset)."""
-    return store().select(MENTIONED_QUERY, {"e": entity, "g": graph_iri("mentions")})
+    """Documents mentioning ``entity``: dicts of ``doc``, ``n`` (mentions), ``first`` (offset),
+    most mentions first. Built from the cached mention lists of all documents."""
+    c = cache()
+    if c.mention_index is None:
+        index: dict = {}
+        for doc in c.docs:
+            for start, _end, ent in doc_mentions(doc):
+                n, first = index.setdefault(ent, {}).get(doc, (0, start))
+                index[ent][doc] = (n + 1, min(first, start))
+        c.mention_index = index
+    rows = [{"doc": d, "n": n, "first": f} for d, (n, f) in c.mention_index.get(entity, {}).items()]
+    return sorted(rows, key=lambda r: (-r["n"], str(r["doc"])))
 
 
 def instances(cls) -> list[URIRef]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+
 from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
 
 from spacekg.server import browse_data as data
@@ -45,7 +47,13 @@ def _evidence_view(ev: dict, subject, obj, lang: str) -> dict:
     start, end = int(ev["start"]), int(ev["end"])
     meta = data.cache().docs.get(doc, {})
     targets = {subject, obj}
-    marks = [(s, e) for s, e, ent in data.doc_mentions(doc) if ent in targets]
+    mentions = data.doc_mentions(doc)
+    i = bisect.bisect_left(mentions, (start,))
+    marks = []
+    while i < len(mentions) and mentions[i][0] < end:
+        if mentions[i][2] in targets:
+            marks.append(mentions[i][:2])
+        i += 1
     gen = ev.get("gen")
     return {
         "passage": render_passage(data.doc_text(doc), start, end, str(ev["exact"]),

@@ -7,6 +7,8 @@ as in the evidence model of docs/DESIGN.md.
 
 from __future__ import annotations
 
+import html
+
 from markupsafe import Markup, escape
 
 
@@ -49,7 +51,8 @@ def render_document(text: str, mentions, evidence, highlight: tuple[int, int] | 
     ment_at: dict[int, tuple] = {}
     for s, e, iri in sorted(ms, key=lambda m: (m[0], -(m[1] - m[0]))):
         ment_at.setdefault(s, (e, iri))
-    out = []
+    out: list[str] = []
+    hrefs: dict = {}
     depth = 0
     last = -1
     active = None  # (end, iri) of the mention being written
@@ -59,20 +62,23 @@ def render_document(text: str, mentions, evidence, highlight: tuple[int, int] | 
             depth += ev_delta[j]
         last = a
         for s, e in starts.get(a, ()):
-            out.append(Markup('<span class="ev-anchor" id="{}"></span>').format(anchor_id(s, e)))
+            out.append(f'<span class="ev-anchor" id="{anchor_id(s, e)}"></span>')
         if active and active[0] <= a:
             active = None
         if active is None and a in ment_at:
             active = ment_at[a]
-        seg = escape(text[a:b])
+        seg = html.escape(text[a:b], quote=False)
         if active:
-            seg = Markup('<a class="mention" href="{}">{}</a>').format(href_of(active[1]), seg)
+            iri = active[1]
+            if iri not in hrefs:
+                hrefs[iri] = html.escape(str(href_of(iri)), quote=True)
+            seg = f'<a class="mention" href="{hrefs[iri]}">{seg}</a>'
         if depth > 0:
-            seg = Markup('<span class="ev">{}</span>').format(seg)
+            seg = f'<span class="ev">{seg}</span>'
         if highlight and highlight[0] <= a and b <= highlight[1]:
-            seg = Markup('<mark>{}</mark>').format(seg)
+            seg = f"<mark>{seg}</mark>"
         out.append(seg)
-    return Markup("").join(out)
+    return Markup("".join(out))
 
 
 def render_passage(text: str | None, start: int, end: int, exact: str, prefix: str = "",

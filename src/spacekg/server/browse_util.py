@@ -67,6 +67,14 @@ def term_view(t, lang: str) -> dict:
         return {"kind": "literal", "text": str(t), "extra": extra, "lang": t.language or ""}
     if isinstance(t, BNode):
         return {"kind": "bnode", "text": "_:" + str(t)[:12], "href": None}
+    memo = data.cache().label_memo
+    key = ("term_view", t, lang)
+    if key not in memo:
+        memo[key] = _iri_view(t, lang)
+    return dict(memo[key])
+
+
+def _iri_view(t, lang: str) -> dict:
     other = "en" if lang == "ja" else "ja"
     text = data.label(t, lang)
     alt = data.label(t, other, fallback=False)
