@@ -210,3 +210,17 @@ def test_less_precise_dates_are_pruned(built, iris):
     assert dates == {"2018-03-03"}
     approach = {str(o) for o in stated.objects(iris.res["apophis"], iris.sk.closestApproachDate)}
     assert "2029" in approach and any(a.startswith("2029-04-13") for a in approach)
+
+
+def test_every_technology_has_a_technology_area(built, iris):
+    """Each sk:Technology of the lexicon is filed under a concept of sk:TechnologyAreaScheme."""
+    from rdflib import SKOS
+
+    entities = built.dataset.graph(iris.graph["entities"])
+    ontology = built.dataset.graph(iris.graph["ontology"])
+    techs = set(entities.subjects(RDF.type, iris.sk.Technology))
+    assert len(techs) > 50
+    missing = sorted(str(t) for t in techs if entities.value(t, iris.sk.technologyArea) is None)
+    assert not missing, missing
+    for area in entities.objects(None, iris.sk.technologyArea):
+        assert (area, SKOS.inScheme, iris.sk.TechnologyAreaScheme) in ontology

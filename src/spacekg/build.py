@@ -13,12 +13,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import yaml
 from rdflib import Dataset
 
 from spacekg import candidates as cand
 from spacekg.config import ROOT, IRIs
 from spacekg.curation import Fact, load_curated
-from spacekg.describe import describe_documents, describe_entities
+from spacekg.describe import describe_documents, describe_entities, describe_technology_areas
 from spacekg.errors import SpacekgError
 from spacekg.evidence import attach_evidence, record_mentions
 from spacekg.lexicon import Entry, load_lexicon
@@ -54,6 +55,10 @@ class Paths:
     @property
     def curated(self) -> Path:
         return self.root / "data" / "curated"
+
+    @property
+    def technology_areas(self) -> Path:
+        return self.root / "data" / "technology-areas.yaml"
 
     @property
     def rules(self) -> Path:
@@ -226,6 +231,10 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         g["ontology"].add(triple)
     describe_documents(sources, pipe.ontology, g["documents"], set(pipe.lexicon))
     describe_entities(pipe.lexicon, pipe.ontology, g["entities"])
+    if paths.technology_areas.exists():
+        areas = yaml.safe_load(paths.technology_areas.read_text(encoding="utf-8")) or {}
+        describe_technology_areas(areas, pipe.lexicon, pipe.ontology, g["entities"],
+                                  str(paths.technology_areas))
     attach_evidence(facts, {s.id: s.text for s in sources}, iris, g["stated"], g["evidence"])
     for a in analyses:
         spans = [(*a.norm.to_original(m.start, m.end), m.entity) for m in a.mentions]

@@ -20,7 +20,10 @@ def describe_entities(entries: dict[str, Entry], ontology: Ontology, graph: Grap
     from the labels (language ``ja`` if the alias has Japanese characters, else ``en``);
     ``sk:kanaReading`` @ja-Hrkt; ``skos:definition`` @en; ``skos:exactMatch`` to
     ``http://www.wikidata.org/entity/Q…`` only when the entry records how the link was checked
-    (``wikidata_check``), with that check as a node ``{e}#wikidata-check``.
+    (``wikidata_check``, set from data/links/wikidata.yaml by :func:`spacekg.lexicon.apply_links`),
+    with that check as a node ``{e}#wikidata-check`` (``a sk:LinkCheck``; ``sk:checkedLink`` the
+    item, ``sk:checkMethod``, ``dcterms:source``, ``dcterms:date``, ``rdfs:label`` the item's
+    label as the record gives it, ``skos:note``).
     """
     iris = ontology.iris
     sk = iris.sk
@@ -56,6 +59,29 @@ def describe_entities(entries: dict[str, Entry], ontology: Ontology, graph: Grap
                             "date": DCTERMS.date, "label": RDFS.label, "note": SKOS.note}[key]
                     lit = Literal(str(val), datatype=XSD.date) if key == "date" else Literal(str(val))
                     graph.add((check, prop, lit))
+
+
+def describe_technology_areas(areas: dict[str, list[str]], entries: dict[str, Entry],
+                              ontology: Ontology, graph: Graph, source: str = "") -> None:
+    """State ``technology sk:technologyArea sk:area-{area}`` for each listed technology.
+
+    Args:
+        areas: area slug → technology ids (data/technology-areas.yaml).
+
+    Raises:
+        LexiconError: an unknown area or technology id (``source`` names the file).
+    """
+    from spacekg.errors import LexiconError
+
+    sk = ontology.iris.sk
+    for area, ids in sorted(areas.items()):
+        concept = sk[f"area-{area}"]
+        if (concept, RDF.type, SKOS.Concept) not in ontology.graph:
+            raise LexiconError(f"unknown technology area {area!r}", path=source)
+        for eid in ids:
+            if eid not in entries:
+                raise LexiconError(f"unknown technology id {eid!r} in area {area!r}", path=source)
+            graph.add((ontology.iris.res[eid], sk.technologyArea, concept))
 
 
 def describe_documents(sources: list[Source], ontology: Ontology, graph: Graph,
