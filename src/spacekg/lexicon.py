@@ -4,6 +4,12 @@ Each entry becomes ``{base}resource/{id}`` in ``graph/entities`` with ``rdf:type
 ``rdfs:label`` and ``skos:prefLabel`` (ja, en), ``skos:altLabel`` (aliases), ``sk:kanaReading``
 (@ja-Hrkt), ``skos:definition`` (@en) and, where checked, a Wikidata link. Format: see
 docs/DESIGN.md.
+
+Wikidata links: an entry may carry ``wikidata: Q…`` itself, but the checked links live in
+``data/links/wikidata.yaml`` (a YAML list of ``{id, wikidata, check: {method, source, date,
+label, note}}``), merged into the entries at load time by :func:`apply_links`: a link there
+sets or overrides the entry's ``wikidata`` and gives it its ``wikidata_check``. An entry whose
+``wikidata`` has no check anywhere keeps it, but the build does not publish it.
 """
 
 from __future__ import annotations
@@ -18,6 +24,10 @@ from spacekg.yamlio import load_yaml_list
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 QID_RE = re.compile(r"^Q[1-9][0-9]*$")
+DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+CHECK_REQUIRED = ("method", "source", "date", "label")
+CHECK_FIELDS = (*CHECK_REQUIRED, "note")
+CHECK_METHODS = ("ror-record", "registry-record", "wikidata-label-type", "wikidata-label", "review")
 
 
 @dataclass
@@ -61,19 +71,27 @@ class Entry:
         return out
 
 
-def load_lexicon(folder: Path, ontology: Ontology | None = None) -> dict[str, Entry]:
-    """Load and check every ``*.yaml`` file of ``folder`` (sorted by name).
+def default_links_path(folder: Path) -> Path:
+    """The checked-links file that goes with a lexicon folder: ``{folder}/../links/wikidata.yaml``."""
+    return folder.parent / "links" / "wikidata.yaml"
+
+
+def load_lexicon(folder: Path, ontology: Ontology | None = None,
+                 links: Path | None = None) -> dict[str, Entry]:
+    """Load and check every ``*.yaml`` file of ``folder`` (sorted by name), then merge links.
 
     Args:
         folder: ``data/lexicon``.
         ontology: when given, every class name must be an ontology class.
+        links: the checked Wikidata links file; default :func:`default_links_path` (skipped
+            when that file does not exist).
 
     Returns:
-        id → Entry, in file order.
+        id → Entry, in file order, with ``wikidata``/``wikidata_check`` set from the links.
 
     Raises:
-        LexiconError: malformed entry, duplicate id, unknown class, bad Wikidata id
-            (the message names the file and line).
+        LexiconError: malformed entry, duplicate id, unknown class, bad Wikidata id, or a
+            malformed link (the message names the file and line).
     """
     entries: dict[str, Entry] = {}
     files = sorted(folder.glob("*.yaml"))
@@ -116,4 +134,99 @@ def load_lexicon(folder: Path, ontology: Ontology | None = None) -> dict[str, En
                 source=f"{path}:{line}",
                 extra={k: v for k, v in raw.items() if k not in known},
             )
+    links_path = links if links is not None else default_links_path(folder)
+    if links is not None or links_path.exists():
+        apply_links(entries, load_links(links_path))
     return entries
+
+
+@dataclass
+class Link:
+    """One checked Wikidata link (a row of ``data/links/wikidata.yaml``).
+
+    Attributes:
+        id: the lexicon id.
+        wikidata: the item id ``Q…``.
+        check: ``method`` (one of :data:`CHECK_METHODS`), ``source`` (the record that pairs the
+            name with the item), ``date`` (YYYY-MM-DD of the check), ``label`` (the item's label
+            as the record gives it), optional ``note``.
+        source: ``file:line`` of the row.
+    """
+
+    id: str
+    wikidata: str
+    check: dict
+    source: str = ""
+
+
+def load_links(path: Path) -> dict[str, Link]:
+    """Load and check the Wikidata links file.
+
+    Args:
+        path: ``data/links/wikidata.yaml``, a YAML list of
+            ``{id, wikidata: Q…, check: {method, source, date, label, note?}}``.
+
+    Returns:
+        id → Link, in file order.
+
+    Raises:
+        LexiconError: a missing or malformed field, an unknown method, a duplicate id, or two
+            ids linked to the same item (file and line named).
+    """
+    if not path.exists():
+        raise LexiconError("links file not found", path=str(path))
+    links: dict[str, Link] = {}
+    by_item: dict[str, str] = {}
+    for raw in load_yaml_list(path, LexiconError):
+        line = raw.get("__line__")
+
+        def fail(msg, _line=line):
+            raise LexiconError(msg, path=str(path), line=_line)
+
+        eid, qid, check = raw.get("id"), raw.get("wikidata"), raw.get("check")
+        if not eid or not ID_RE.match(str(eid)):
+            fail(f"link lacks a valid 'id' (got {eid!r})")
+        eid = str(eid)
+        if eid in links:
+            fail(f"duplicate link for {eid!r} (first at {links[eid].source})")
+        if not qid or not QID_RE.match(str(qid)):
+            fail(f"wikidata {qid!r} of {eid!r} is not a Wikidata item id (Q…)")
+        qid = str(qid)
+        if qid in by_item:
+            fail(f"{qid} is linked from both {by_item[qid]!r} and {eid!r}")
+        if not isinstance(check, dict):
+            fail(f"link {eid!r} has no 'check' mapping: an unchecked link is not allowed here")
+        check = {k: v for k, v in check.items() if k != "__line__"}
+        for key in CHECK_REQUIRED:
+            if not check.get(key):
+                fail(f"check of {eid!r} lacks {key!r}")
+        unknown = set(check) - set(CHECK_FIELDS)
+        if unknown:
+            fail(f"check of {eid!r} has unknown fields {sorted(unknown)}")
+        if check["method"] not in CHECK_METHODS:
+            fail(f"check method {check['method']!r} of {eid!r} is not one of {CHECK_METHODS}")
+        check["date"] = str(check["date"])
+        if not DATE_RE.match(check["date"]):
+            fail(f"check date {check['date']!r} of {eid!r} is not YYYY-MM-DD")
+        by_item[qid] = eid
+        links[eid] = Link(eid, qid, {k: str(v) for k, v in check.items()}, f"{path}:{line}")
+    return links
+
+
+def apply_links(entries: dict[str, Entry], links: dict[str, Link]) -> None:
+    """Set ``wikidata`` and ``wikidata_check`` of each linked entry (in place).
+
+    A link overrides the lexicon's own ``wikidata``; entries without a link keep theirs
+    (unpublished unless the lexicon itself records a check).
+
+    Raises:
+        LexiconError: a link names an id that is not in the lexicon.
+    """
+    for link in links.values():
+        entry = entries.get(link.id)
+        if entry is None:
+            path, _, line = link.source.rpartition(":")
+            raise LexiconError(f"link for unknown lexicon id {link.id!r}", path=path,
+                               line=int(line) if line.isdigit() else None)
+        entry.wikidata = link.wikidata
+        entry.wikidata_check = dict(link.check)
