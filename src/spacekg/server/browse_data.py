@@ -248,13 +248,17 @@ def evidence_for(subject) -> dict[tuple, list[dict]]:
 def _load_evidence() -> dict:
     rows = store().select(EVIDENCE_QUERY, {"g": graph_iri("evidence"), "qualp": sk("dateQualifier")})
     index: dict = {}
-    seen = set()
+    seen: dict = {}
     for r in rows:
         key = (r["p"], r["o"])
-        sig = (r["subject"], key, r["ev"], r.get("qual"))
-        if sig in seen:
+        sig = (r["subject"], key, r["ev"])
+        qual = r.get("qual")
+        if sig in seen:  # one row per evidence; date qualifiers (possibly several) collected
+            if qual is not None and qual not in seen[sig]["quals"]:
+                seen[sig]["quals"].append(qual)
             continue
-        seen.add(sig)
+        r["quals"] = [qual] if qual is not None else []
+        seen[sig] = r
         index.setdefault(r["subject"], {}).setdefault(key, []).append(r)
     for by_fact in index.values():
         for lst in by_fact.values():

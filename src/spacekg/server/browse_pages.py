@@ -63,7 +63,7 @@ def _evidence_view(ev: dict, subject, obj, lang: str) -> dict:
         "href": f"{local_path(doc)}?hl={start}-{end}#{anchor_id(start, end)}",
         "span": f"{start}–{end}",
         "generator": term_view(gen, lang) if gen is not None else None,
-        "qualifier": str(ev["qual"]) if ev.get("qual") is not None else "",
+        "qualifier": ", ".join(sorted(str(q) for q in ev.get("quals", ()))),
         "annotation": local_path(ev["ev"]),
     }
 

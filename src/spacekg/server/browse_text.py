@@ -8,8 +8,11 @@ as in the evidence model of docs/DESIGN.md.
 from __future__ import annotations
 
 import html
+import re
 
 from markupsafe import Markup, escape
+
+_SPACES = re.compile(r"\s+")
 
 
 def anchor_id(start: int, end: int) -> str:
@@ -94,16 +97,21 @@ def render_passage(text: str | None, start: int, end: int, exact: str, prefix: s
         context: characters of context each side when ``text`` is given.
     """
     if text is None or text[start:end] != exact:
-        return Markup("…{}<mark>{}</mark>{}…").format(prefix, exact, suffix)
-    before = text[max(0, start - context):start]
-    after = text[end:end + context]
+        return Markup("…{}<mark>{}</mark>{}…").format(_flat(prefix), _flat(exact), _flat(suffix))
+    before = _flat(text[max(0, start - context):start])
+    after = _flat(text[end:end + context])
     inner = []
     pos = start
     for s, e in sorted(m for m in marks if start <= m[0] < m[1] <= end):
         if s < pos:
             continue
-        inner.append(escape(text[pos:s]))
-        inner.append(Markup("<strong>{}</strong>").format(text[s:e]))
+        inner.append(escape(_flat(text[pos:s])))
+        inner.append(Markup("<strong>{}</strong>").format(_flat(text[s:e])))
         pos = e
-    inner.append(escape(text[pos:end]))
+    inner.append(escape(_flat(text[pos:end])))
     return Markup("…{}<mark>{}</mark>{}…").format(before, Markup("").join(inner), after)
+
+
+def _flat(text: str) -> str:
+    """Runs of whitespace (slide-deck line breaks) shown as one space in quoted passages."""
+    return _SPACES.sub(" ", text)
