@@ -224,3 +224,20 @@ def test_every_technology_has_a_technology_area(built, iris):
     assert not missing, missing
     for area in entities.objects(None, iris.sk.technologyArea):
         assert (area, SKOS.inScheme, iris.sk.TechnologyAreaScheme) in ontology
+
+
+def test_new_document_in_the_folder_is_built(tmp_path):
+    """A text file dropped into data/sources without a sources.yaml entry becomes a document
+    with its own mentions and evidence."""
+    paths = copy_inputs(tmp_path)
+    (paths.sources / "new-note.txt").write_text(
+        "JAXAは小型月着陸実証機（ＳＬＩＭ）のピンポイント着陸（2024年1月）を実現した。\n", encoding="utf-8")
+    result = build_dataset(paths, IRIs(), reason=False)
+    iris = IRIs()
+    docs = result.dataset.graph(iris.graph["documents"])
+    assert (iris.doc["new-note"], RDF.type, iris.sk.Document) in docs
+    stated = result.dataset.graph(iris.graph["stated"])
+    assert (iris.res["slim"], iris.sk.landingDate, Literal("2024-01", datatype=URIRef(
+        "http://www.w3.org/2001/XMLSchema#gYearMonth"))) in stated
+    mentions = result.dataset.graph(iris.graph["mentions"])
+    assert any(str(m).startswith(str(iris.mention) + "new-note/") for m in mentions.subjects())

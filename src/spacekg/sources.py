@@ -71,6 +71,10 @@ def load_manifest(manifest: Path) -> list[dict]:
 def load_sources(folder: Path, *, check_hash: bool = True) -> list[Source]:
     """Load every document listed in ``folder/sources.yaml``, sorted by id.
 
+    A ``*.txt`` file of the folder that ``sources.yaml`` does not list is loaded too, as a new
+    document with minimal metadata (its id is the file name without ``.txt``), so that a
+    document dropped into the folder is part of the next build.
+
     Args:
         folder: the sources folder (``data/sources``).
         check_hash: refuse a file whose SHA-256 differs from the manifest (default).
@@ -94,6 +98,12 @@ def load_sources(folder: Path, *, check_hash: bool = True) -> list[Source]:
         except UnicodeDecodeError as exc:
             raise SourceError(f"not UTF-8: {exc}", path=str(path)) from exc
         sources.append(Source(entry["id"], path, text, digest, entry))
+    listed = {s.path.name for s in sources}
+    for path in sorted(folder.glob("*.txt")):
+        if path.name not in listed:  # a new document not yet described in sources.yaml
+            src = adhoc_source(path)
+            src.meta["title_note"] = "Not described in sources.yaml yet: metadata to be added."
+            sources.append(src)
     return sorted(sources, key=lambda s: s.id)
 
 
@@ -110,5 +120,6 @@ def adhoc_source(path: Path) -> Source:
     except UnicodeDecodeError as exc:
         raise SourceError(f"not UTF-8: {exc}", path=str(path)) from exc
     doc_id = path.stem
-    meta = {"id": doc_id, "file": path.name, "title_ja": doc_id, "issuer": None, "language": "ja"}
+    meta = {"id": doc_id, "file": path.name, "title_ja": doc_id, "issuer": None, "language": "ja",
+            "class": "Document"}
     return Source(doc_id, path, text, sha256_of(path), meta)
