@@ -78,6 +78,7 @@ def test_ontology_and_named_graphs(client):
 
 
 def test_void_and_dumps(client):
+    assert client.get("/dataset").status_code == 200  # the VoID subject IRI {base}dataset
     r = client.get("/void")
     g = Graph().parse(data=r.data, format="turtle")
     void = "http://rdfs.org/ns/void#"

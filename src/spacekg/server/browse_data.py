@@ -207,15 +207,18 @@ def outgoing(iri) -> list[dict]:
 
 
 def incoming(iri, limit: int, offset: int) -> tuple[int, list[dict]]:
-    """Links into ``iri`` from entity facts (not from evidence or mention nodes), paged.
+    """Links into ``iri`` from named subjects, paged; mentions, blank nodes and the
+    ``rdf:subject``/``rdf:object`` of statement nodes and ``oa:hasSource`` of annotation
+    targets are left out (the document page shows those spans; evidence annotations
+    still link to the rule or curation that generated them).
 
     Returns (total count, rows of ``s``, ``p``, ``g`` ordered by property then subject).
     """
-    where = """WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?ev && ?g != ?men)
-               FILTER(?p != ?rdfsub && ?p != ?rdfobj) }"""
-    b = {"o": iri, "ev": graph_iri("evidence"), "men": graph_iri("mentions"),
-         "rdfsub": RDF.subject, "rdfobj": RDF.object}
-    keys = "?o ?ev ?men ?rdfsub ?rdfobj"
+    where = """WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g != ?men)
+               FILTER(?p != ?rdfsub && ?p != ?rdfobj && ?p != ?hassrc && !isBlank(?s)) }"""
+    b = {"o": iri, "men": graph_iri("mentions"), "rdfsub": RDF.subject, "rdfobj": RDF.object,
+         "hassrc": URIRef("http://www.w3.org/ns/oa#hasSource")}
+    keys = "?o ?men ?rdfsub ?rdfobj ?hassrc"
     total = store().select(f"SELECT {keys} (COUNT(*) AS ?n) {where} GROUP BY {keys}", b)
     n = int(total[0]["n"]) if total else 0
     rows = store().select(f"SELECT ?s ?p ?g {keys} {where} ORDER BY ?p ?s LIMIT {int(limit)} OFFSET {int(offset)}", b)

@@ -115,6 +115,7 @@ def timeline():
 
 
 @bp.route("/void")
+@bp.route("/dataset")
 @bp.route("/.well-known/void")
 def void():
     return dump.void_response()
