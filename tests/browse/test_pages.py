@@ -143,3 +143,26 @@ def test_rule_page_lists_what_it_generated(app, client):
     m = re.search(r'id="incoming-h">[^<(]*\((\d+)\)', page)
     assert m and int(m.group(1)) == n
     assert 'href="/evidence/' in page
+
+
+def test_inferred_facts_shown_apart_with_rule(app, client):
+    import pytest
+
+    rows = select(app, """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?s ?p ?o ?rule WHERE { GRAPH <https://w3id.org/spacekg/graph/inferred> {
+          ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+              <http://www.w3.org/ns/prov#wasGeneratedBy> ?rule }
+          FILTER(STRSTARTS(STR(?s), "https://w3id.org/spacekg/resource/"))
+          FILTER NOT EXISTS { GRAPH <https://w3id.org/spacekg/graph/stated> { ?s ?p ?o } } }
+        ORDER BY ?s ?p ?o LIMIT 1""")
+    if not rows:
+        pytest.skip("the graph under test has no inferred statement nodes yet")
+    row = rows[0]
+    page = client.get(str(row["s"])[len(BASE) - 1:]).get_data(as_text=True)
+    section = page.split('id="inferred-h"', 1)
+    assert len(section) == 2, "no inferred section"
+    inferred = section[1].split("</section>\n</section>", 1)[0]
+    rule_path = str(row["rule"])[len(BASE) - 1:] if str(row["rule"]).startswith(BASE) else str(row["rule"])
+    assert rule_path in inferred
+    if isinstance(row["o"], URIRef) and str(row["o"]).startswith(BASE):
+        assert f'href="{str(row["o"])[len(BASE) - 1:]}"' in inferred
