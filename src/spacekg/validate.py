@@ -1,0 +1,537 @@
+"""Quality gates of the build: SHACL shapes (pyshacl) and SPARQL violation queries.
+
+* Shapes: every ``shapes/*.ttl`` file (written with the default base, rewritten on load),
+  checked by pyshacl against the union of the named graphs except ``mentions`` (the ontology
+  included, so ``sh:class`` sees the class hierarchy). ``shapes/ontology-domains-ranges.ttl``
+  is generated from the ontology by :func:`ontology_shapes` (``spacekg validate
+  --write-ontology-shapes``); a test keeps it in sync.
+* Violation queries: every ``shapes/violations/*.rq`` — a SPARQL SELECT over the whole dataset
+  (named graphs visible through ``GRAPH``, default graph = union) that must return no rows. Its
+  header lines say ``# id:``, ``# severity: Violation|Warning`` and ``# message:``; its first
+  variable is the focus node, ``?path`` and ``?value`` are optional.
+
+Severity ``Violation`` makes the graph non-conforming; ``Warning`` only reports.
+The report is a standard ``sh:ValidationReport`` (query results are added as
+``sh:ValidationResult`` with ``sh:sourceShape`` = ``{base}shapes#query-{id}``).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+
+from spacekg.config import DEFAULT_BASE, OA, PROV, ROOT, IRIs
+from spacekg.errors import ShapeError, ValidationFailed
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+SHAPES_DIR = ROOT / "shapes"
+GENERATED = "ontology-domains-ranges.ttl"
+DATA_GRAPHS = ("ontology", "documents", "entities", "stated", "evidence", "inferred")
+SEVERITIES = {"Violation": SH.Violation, "Warning": SH.Warning, "Info": SH.Info}
+
+
+def shapes_ns(iris: IRIs) -> Namespace:
+    """The namespace of the shapes (``{base}shapes#``)."""
+    return Namespace(iris.base + "shapes#")
+
+
+@dataclass
+class Result:
+    """One validation result.
+
+    Attributes:
+        severity: ``Violation``, ``Warning`` or ``Info``.
+        focus: the focus node.
+        path: the property path (or None).
+        value: the offending value (or None).
+        message: what is wrong.
+        source: the shape (IRI or blank node) or ``query-{id}``.
+    """
+
+    severity: str
+    focus: object
+    path: object
+    value: object
+    message: str
+    source: str
+
+
+@dataclass
+class Report:
+    """The outcome of :func:`validate_dataset`.
+
+    Attributes:
+        conforms: no result of severity Violation.
+        results: every result (shapes and queries).
+        graph: the ``sh:ValidationReport`` as an rdflib Graph.
+        timings: seconds per step.
+    """
+
+    conforms: bool
+    results: list[Result] = field(default_factory=list)
+    graph: Graph = field(default_factory=Graph)
+    timings: dict = field(default_factory=dict)
+
+    @property
+    def violations(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Violation"]
+
+    @property
+    def warnings(self) -> list[Result]:
+        return [r for r in self.results if r.severity == "Warning"]
+
+
+@dataclass
+class ViolationQuery:
+    """A SPARQL violation query of ``shapes/violations``."""
+
+    id: str
+    severity: str
+    message: str
+    text: str
+    path: Path
+
+
+# --------------------------------------------------------------------------------------------
+# loading
+# --------------------------------------------------------------------------------------------
+
+
+def _rebased(text: str, iris: IRIs) -> str:
+    return text.replace(DEFAULT_BASE, iris.base) if iris.base != DEFAULT_BASE else text
+
+
+def load_shapes(folder: Path = SHAPES_DIR, iris: IRIs | None = None) -> Graph:
+    """Parse every ``*.ttl`` of ``folder`` into one shapes graph (base rewritten).
+
+    Raises:
+        ShapeError: no shape file, or a file is not valid Turtle (file named).
+    """
+    iris = iris or IRIs()
+    files = sorted(Path(folder).glob("*.ttl"))
+    if not files:
+        raise ShapeError("no shape files (*.ttl)", path=str(folder))
+    g = Graph()
+    for path in files:
+        try:
+            g.parse(data=_rebased(path.read_text(encoding="utf-8"), iris), format="turtle")
+        except Exception as exc:  # rdflib raises several parser exception types
+            raise ShapeError(f"not valid Turtle: {exc}", path=str(path)) from exc
+    return g
+
+
+HEADER = re.compile(r"^#\s*(id|severity|message)\s*:\s*(.+?)\s*$", re.M)
+
+
+def load_queries(folder: Path | None = None, iris: IRIs | None = None) -> list[ViolationQuery]:
+    """Parse the violation queries ``folder/*.rq`` (default ``shapes/violations``).
+
+    Raises:
+        ShapeError: a query lacks its header lines or has an unknown severity.
+    """
+    iris = iris or IRIs()
+    folder = Path(folder) if folder else SHAPES_DIR / "violations"
+    out = []
+    for path in sorted(folder.glob("*.rq")):
+        text = path.read_text(encoding="utf-8")
+        head = dict(HEADER.findall(text))
+        if not {"id", "severity", "message"} <= set(head):
+            raise ShapeError("a violation query needs '# id:', '# severity:' and '# message:' lines",
+                             path=str(path))
+        if head["severity"] not in SEVERITIES:
+            raise ShapeError(f"unknown severity {head['severity']!r}", path=str(path))
+        out.append(ViolationQuery(head["id"], head["severity"], head["message"], _rebased(text, iris), path))
+    return out
+
+
+def data_graph(ds, iris: IRIs) -> Graph:
+    """The union of the named graphs SHACL validates (all but ``mentions``) as one Graph."""
+    g = Graph()
+    for name in DATA_GRAPHS:
+        for t in ds.graph(iris.graph[name]):
+            g.add(t)
+    ext = ROOT / "ontology" / "extensions.ttl"
+    if ext.exists():
+        g.parse(data=_rebased(ext.read_text(encoding="utf-8"), iris), format="turtle")
+    return g
+
+
+# --------------------------------------------------------------------------------------------
+# shapes generated from the ontology's domains and ranges
+# --------------------------------------------------------------------------------------------
+
+
+def _members(g: Graph, node) -> list:
+    """The classes (or datatypes) a domain/range names: itself, or the members of its union."""
+    if isinstance(node, BNode):
+        lst = g.value(node, OWL.unionOf)
+        if lst is not None:
+            return list(Collection(g, lst))
+        one = g.value(node, OWL.oneOf)
+        if one is not None:
+            return [("oneOf", list(Collection(g, one)))]
+        return []
+    return [node]
+
+
+def ontology_shapes(onto: Graph, iris: IRIs) -> Graph:
+    """SHACL shapes for the domain and range of every sk: property of ``onto``.
+
+    For an object property: the subjects are instances of (one of) its domain classes and the
+    values instances of (one of) its range classes (``sh:class``/``sh:or``). For a datatype
+    property: the values have its range datatype; ``sk:dateValue`` means one of its members
+    (``skx:DateValue``), a ``owl:oneOf`` range an ``sh:in`` list. Domains and ranges are
+    closed-world checks here (OWL would infer types instead).
+    """
+    sk, skx = iris.sk, shapes_ns(iris)
+    g = Graph()
+    g.bind("sh", SH)
+    g.bind("sk", sk)
+    g.bind("skx", skx)
+    g.bind("xsd", XSD)
+    g.bind("rdf", RDF)
+    g.bind("skos", SKOS)
+    date_value = sk.dateValue
+
+    def class_constraint(node, classes):
+        if len(classes) == 1:
+            g.add((node, SH["class"], classes[0]))
+            return
+        alts = []
+        for c in classes:
+            b = BNode()
+            g.add((b, SH["class"], c))
+            alts.append(b)
+        lst = BNode()
+        Collection(g, lst, alts)
+        g.add((node, SH["or"], lst))
+
+    def label(c):
+        return str(c).replace(str(sk), "sk:").replace(str(SKOS), "skos:").replace(str(XSD), "xsd:")
+
+    props = sorted({p for kind in (OWL.ObjectProperty, OWL.DatatypeProperty)
+                    for p in onto.subjects(RDF.type, kind) if str(p).startswith(str(sk))})
+    for p in props:
+        local = str(p)[len(str(sk)):]
+        is_object = (p, RDF.type, OWL.ObjectProperty) in onto
+        domains = [c for d in onto.objects(p, RDFS.domain) for c in _members(onto, d)]
+        ranges = [c for r in onto.objects(p, RDFS.range) for c in _members(onto, r)]
+        if domains and not any(isinstance(c, tuple) for c in domains) and (p, RDF.type, RDFS.Datatype) not in onto:
+            shape = skx[f"domain-{local}"]
+            g.add((shape, RDF.type, SH.NodeShape))
+            g.add((shape, SH.targetSubjectsOf, p))
+            class_constraint(shape, domains)
+            g.add((shape, SH.message, Literal(
+                f"the subject of sk:{local} is not a {' or '.join(label(c) for c in domains)} (its domain)")))
+        if not ranges:
+            continue
+        shape = skx[f"range-{local}"]
+        ps = BNode()
+        g.add((shape, RDF.type, SH.NodeShape))
+        g.add((shape, SH.targetSubjectsOf, p))
+        g.add((shape, SH.property, ps))
+        g.add((ps, SH.path, p))
+        if is_object:
+            class_constraint(ps, ranges)
+            g.add((ps, SH.nodeKind, SH.IRI))
+            text = " or ".join(label(c) for c in ranges)
+        else:
+            alts = []
+            text_parts = []
+            for r in ranges:
+                b = BNode()
+                if isinstance(r, tuple):
+                    lst = BNode()
+                    Collection(g, lst, [Literal(str(v)) for v in r[1]])
+                    g.add((b, SH["in"], lst))
+                    text_parts.append("one of " + ", ".join(str(v) for v in r[1]))
+                elif r == date_value:
+                    g.add((b, SH.node, skx.DateValue))
+                    text_parts.append("a date value (xsd:date, gYearMonth, gYear, sk:fiscalYear, sk:decade)")
+                else:
+                    g.add((b, SH.datatype, r))
+                    text_parts.append(label(r))
+                alts.append(b)
+            if len(alts) == 1:
+                for _, pred, obj in list(g.triples((alts[0], None, None))):
+                    g.add((ps, pred, obj))
+                    g.remove((alts[0], pred, obj))
+            else:
+                lst = BNode()
+                Collection(g, lst, alts)
+                g.add((ps, SH["or"], lst))
+            text = " or ".join(text_parts)
+        g.add((ps, SH.message, Literal(f"the value of sk:{local} is not {text} (its range)")))
+    return g
+
+
+def write_ontology_shapes(onto: Graph, iris: IRIs, path: Path | None = None) -> Path:
+    """Write :func:`ontology_shapes` as Turtle to ``shapes/ontology-domains-ranges.ttl``."""
+    path = Path(path) if path else SHAPES_DIR / GENERATED
+    text = ontology_shapes(onto, iris).serialize(format="turtle")
+    header = ("# GENERATED from ontology/spacekg.ttl by `spacekg validate --write-ontology-shapes`;\n"
+              "# do not edit. Domains and ranges of every sk: property as SHACL (closed world).\n")
+    path.write_text(header + text, encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------------------------
+# running
+# --------------------------------------------------------------------------------------------
+
+
+def run_shapes(data: Graph, shapes: Graph) -> tuple[Graph, list[Result]]:
+    """Validate ``data`` against ``shapes`` with pyshacl (no inference; warnings allowed).
+
+    Returns:
+        (the report graph, its results).
+
+    Raises:
+        ShapeError: pyshacl could not run (e.g. a malformed shape).
+    """
+    import pyshacl
+
+    try:
+        _conforms, report, _text = pyshacl.validate(
+            data, shacl_graph=shapes, inference="none", allow_warnings=True, advanced=True,
+            abort_on_first=False, meta_shacl=False, js=False, debug=False)
+    except Exception as exc:  # pyshacl reports malformed shapes with several types
+        raise ShapeError(f"SHACL validation could not run: {exc}") from exc
+    results = []
+    for r in report.subjects(RDF.type, SH.ValidationResult):
+        sev = report.value(r, SH.resultSeverity)
+        results.append(Result(
+            severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
+            focus=report.value(r, SH.focusNode), path=report.value(r, SH.resultPath),
+            value=report.value(r, SH.value),
+            message=str(report.value(r, SH.resultMessage) or ""),
+            source=_shape_name(shapes, report.value(r, SH.sourceShape))))
+    return report, results
+
+
+def _shape_name(shapes: Graph, shape) -> str:
+    """The IRI of a shape, or for a blank property shape ``{node shape IRI}/{path}``."""
+    if not isinstance(shape, BNode):
+        return str(shape)
+    owner = next(iter(shapes.subjects(SH.property, shape)), None)
+    path = shapes.value(shape, SH.path)
+    name = str(owner) if owner is not None and not isinstance(owner, BNode) else "shape"
+    return f"{name}/{_short(path)}" if isinstance(path, URIRef) else name
+
+
+def dataset_store(ds):
+    """The named graphs of ``ds`` in an in-memory pyoxigraph store (for the violation queries)."""
+    import pyoxigraph as ox
+
+    from spacekg.reason import _ox
+
+    store = ox.Store()
+    quads = []
+    for graph in ds.graphs():
+        if isinstance(graph.identifier, BNode) or not len(graph):
+            continue
+        gid = ox.NamedNode(str(graph.identifier))
+        quads.extend(ox.Quad(_ox(s), _ox(p), _ox(o), gid) for s, p, o in graph)
+    store.bulk_extend(quads)
+    return store
+
+
+def _rd(term):
+    from spacekg.reason import _rd as conv
+
+    return None if term is None else conv(term)
+
+
+def run_queries(store, queries: list[ViolationQuery]) -> list[Result]:
+    """Run each violation query on a pyoxigraph ``store`` (default graph = union).
+
+    Raises:
+        ShapeError: a query does not run (file named).
+    """
+    out = []
+    for q in queries:
+        try:
+            rows = store.query(q.text, use_default_graph_as_union=True)
+            variables = [v.value for v in rows.variables]
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise ShapeError(f"violation query failed: {exc}", path=str(q.path)) from exc
+        for row in rows:
+            focus = _rd(row[variables[0]])
+            path = _rd(row["path"]) if "path" in variables else None
+            value = _rd(row["value"]) if "value" in variables else None
+            msg = q.message
+            if "message" in variables and row["message"] is not None:
+                msg = f"{q.message}: {row['message'].value}"
+            out.append(Result(q.severity, focus, path, value, msg, f"query-{q.id}"))
+    return out
+
+
+def add_query_results(report: Graph, results: list[Result], iris: IRIs) -> None:
+    """Add the query results to the ``sh:ValidationReport`` graph and set ``sh:conforms``."""
+    skx = shapes_ns(iris)
+    rep = next(iter(report.subjects(RDF.type, SH.ValidationReport)), None)
+    if rep is None:
+        rep = BNode()
+        report.add((rep, RDF.type, SH.ValidationReport))
+    for r in results:
+        node = BNode()
+        report.add((rep, SH.result, node))
+        report.add((node, RDF.type, SH.ValidationResult))
+        report.add((node, SH.focusNode, r.focus))
+        report.add((node, SH.resultSeverity, SEVERITIES[r.severity]))
+        report.add((node, SH.resultMessage, Literal(r.message)))
+        report.add((node, SH.sourceShape, skx[r.source]))
+        report.add((node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent))
+        if r.path is not None:
+            report.add((node, SH.resultPath, r.path))
+        if r.value is not None:
+            report.add((node, SH.value, r.value))
+
+
+def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress=None) -> Report:
+    """Validate a built dataset: SHACL shapes, then violation queries.
+
+    Args:
+        ds: rdflib Dataset with the named graphs of docs/DESIGN.md.
+        iris: namespaces.
+        shapes_dir: folder of the shapes (default ``shapes/``), queries in its ``violations/``.
+        progress: optional callable for progress lines.
+
+    Raises:
+        ShapeError: shapes or queries could not be loaded or run.
+    """
+    say = progress or (lambda msg: None)
+    folder = Path(shapes_dir) if shapes_dir else SHAPES_DIR
+    timings = {}
+    t = time.perf_counter()
+    shapes = load_shapes(folder, iris)
+    data = data_graph(ds, iris)
+    report, results = run_shapes(data, shapes)
+    timings["shapes"] = time.perf_counter() - t
+    say(f"SHACL: {len(data)} triples, {len(results)} results in {timings['shapes']:.1f} s")
+    t = time.perf_counter()
+    qresults = run_queries(dataset_store(ds), load_queries(folder / "violations", iris))
+    timings["queries"] = time.perf_counter() - t
+    say(f"violation queries: {len(qresults)} rows in {timings['queries']:.1f} s")
+    add_query_results(report, qresults, iris)
+    allr = sorted(results + qresults, key=_order)
+    conforms = not any(r.severity == "Violation" for r in allr)
+    rep = next(iter(report.subjects(RDF.type, SH.ValidationReport)))
+    report.set((rep, SH.conforms, Literal(conforms)))
+    report.bind("sh", SH)
+    return Report(conforms, allr, report, timings)
+
+
+def _order(r: Result):
+    return ({"Violation": 0, "Warning": 1}.get(r.severity, 2), r.source, str(r.focus), str(r.path), str(r.value))
+
+
+# --------------------------------------------------------------------------------------------
+# the readable report
+# --------------------------------------------------------------------------------------------
+
+
+def _label(ds_union, node) -> str:
+    if node is None:
+        return ""
+    if isinstance(node, Literal):
+        s = str(node)
+        return repr(s if len(s) <= 60 else s[:57] + "…")
+    labels = {lab.language: str(lab) for lab in ds_union.objects(node, RDFS.label) if isinstance(lab, Literal)}
+    name = labels.get("en") or labels.get("ja") or next(iter(labels.values()), None)
+    short = _short(node)
+    return f"{name} <{short}>" if name else f"<{short}>"
+
+
+def _short(node) -> str:
+    s = str(node)
+    for prefix, ns in (("skx:", "shapes#"), ("sk:", "ontology#"), ("skr:", "resource/"), ("doc:", "document/"),
+                       ("stmt:", "statement/"), ("ev:", "evidence/")):
+        i = s.find("/spacekg/" + ns)
+        if i >= 0:
+            return prefix + s[i + len("/spacekg/" + ns):]
+    for ns, prefix in ((str(RDFS), "rdfs:"), (str(SKOS), "skos:"), (str(RDF), "rdf:"), (str(XSD), "xsd:"),
+                       ("http://purl.org/dc/terms/", "dcterms:"), (str(OA), "oa:"), (str(PROV), "prov:")):
+        if s.startswith(ns):
+            return prefix + s[len(ns):]
+    return s
+
+
+def evidence_passage(ds_union, iris: IRIs, focus, path, value) -> str | None:
+    """The quote and document of the first evidence of ``focus path value``, if stated."""
+    if focus is None or path is None or value is None or not isinstance(path, URIRef):
+        return None
+    from spacekg.evidence import statement_iri
+
+    st = statement_iri(iris, focus, path, value)
+    for ev in ds_union.objects(st, PROV.wasDerivedFrom):
+        target = ds_union.value(ev, OA.hasTarget)
+        if target is None:
+            continue
+        doc = ds_union.value(target, OA.hasSource)
+        for sel in ds_union.objects(target, OA.hasSelector):
+            exact = ds_union.value(sel, OA.exact)
+            if exact is not None:
+                return f"«{exact}» ({_short(doc)})"
+    return None
+
+
+def readable(report: Report, ds, iris: IRIs, limit: int = 200) -> str:
+    """The report as text: a summary line, then one block per result (label, path, message,
+    evidence passage), violations first; at most ``limit`` results."""
+    from rdflib import ConjunctiveGraph
+
+    union = ConjunctiveGraph(store=ds.store)
+    counts = Counter(r.severity for r in report.results)
+    head = (f"{'conforms' if report.conforms else 'DOES NOT CONFORM'}: "
+            f"{counts.get('Violation', 0)} violation(s), {counts.get('Warning', 0)} warning(s)")
+    by_source = Counter((r.severity, _short(r.source) if r.source.startswith("http") else r.source)
+                        for r in report.results)
+    lines = [head]
+    if by_source:
+        lines.append("by shape or query:")
+        lines += [f"  {n:>4} {sev:<9} {src}" for (sev, src), n in sorted(by_source.items())]
+    for r in report.results[:limit]:
+        lines.append("")
+        lines.append(f"[{r.severity}] {_label(union, r.focus)}")
+        if r.path is not None:
+            lines.append(f"    path:    {_short(r.path)}")
+        if r.value is not None:
+            lines.append(f"    value:   {_label(union, r.value)}")
+        lines.append(f"    message: {r.message}")
+        lines.append(f"    shape:   {_short(r.source) if r.source.startswith('http') else r.source}")
+        passage = evidence_passage(union, iris, r.focus, r.path, r.value)
+        if passage:
+            lines.append(f"    passage: {passage}")
+    if len(report.results) > limit:
+        lines.append(f"\n… {len(report.results) - limit} more (see the Turtle report)")
+    return "\n".join(lines)
+
+
+def gate(result, progress=None) -> Report:
+    """The build's quality gate: validate ``result.dataset``; print a summary; refuse violations.
+
+    Args:
+        result: :class:`spacekg.build.BuildResult`.
+        progress: optional callable for progress lines (the summary goes there too).
+
+    Raises:
+        ValidationFailed: the graph has at least one violation.
+        ShapeError: validation could not run.
+    """
+    say = progress or print
+    iris = result.pipeline.iris
+    report = validate_dataset(result.dataset, iris, progress=say)
+    result.timings["validate"] = sum(report.timings.values())
+    if not report.conforms:
+        say(readable(report, result.dataset, iris, limit=50))
+        raise ValidationFailed(f"the graph has {len(report.violations)} SHACL/query violation(s); "
+                               "run `spacekg validate` for the full report")
+    say(f"validation: conforms ({len(report.warnings)} warning(s)) in {result.timings['validate']:.1f} s")
+    return report
