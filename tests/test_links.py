@@ -165,3 +165,161 @@ def test_link_overrides_the_lexicon_id(tmp_path):
     # an entry the file does not name keeps its own id, unchecked
     own = [e for e in lex.values() if e.wikidata and e.id != "nasa"]
     assert own and all(e.wikidata_check is None for e in own)
+
+
+# ------------------------------------------------------------------ links check / suggest
+
+WD_DATA = ROOT / "tests" / "data" / "wikidata"
+
+
+class RecordedWikidata:
+    """A fetch(url, params) that answers from tests/data/wikidata/ like the real services.
+
+    wbgetentities returns the recorded entities asked for (an id not recorded is an error of
+    the test, not a 'missing' answer); the WDQS query's VALUES are parsed and the recorded
+    bindings filtered to them; wbsearchentities answers by ``language:search``.
+    """
+
+    def __init__(self):
+        import json
+
+        self.entities = json.loads((WD_DATA / "wbgetentities.json").read_text("utf-8"))["entities"]
+        self.search = json.loads((WD_DATA / "wbsearchentities.json").read_text("utf-8"))
+        self.sparql = json.loads((WD_DATA / "wdqs-reaches.json").read_text("utf-8"))
+        self.calls: list[tuple[str, dict]] = []
+
+    def __call__(self, url: str, params: dict) -> dict:
+        self.calls.append((url, params))
+        if url.endswith("/sparql"):
+            q = params["query"]
+            assert "wdt:P31/wdt:P279*" in q
+            items, classes = (set(re.findall(r"wd:(Q\d+)", part))
+                              for part in q.split("VALUES ?class"))
+            keep = [b for b in self.sparql["results"]["bindings"]
+                    if b["item"]["value"].rsplit("/", 1)[1] in items
+                    and b["class"]["value"].rsplit("/", 1)[1] in classes]
+            return {"head": self.sparql["head"], "results": {"bindings": keep}}
+        if params["action"] == "wbgetentities":
+            ids = params["ids"].split("|")
+            assert set(params["languages"].split("|")) == {"ja", "en"}
+            return {"entities": {i: self.entities[i] for i in ids}, "success": 1}
+        if params["action"] == "wbsearchentities":
+            return self.search[f"{params['language']}:{params['search']}"]
+        raise AssertionError(f"unexpected request {url} {params}")
+
+
+@pytest.fixture
+def ontology():
+    from spacekg.build import Paths
+    from spacekg.config import IRIs
+    from spacekg.ontology import load_ontology
+
+    return load_ontology(Paths().ontology, IRIs())
+
+
+def test_links_check_reports_agreement_and_disagreement(lexicon, ontology):
+    from dataclasses import replace
+
+    from spacekg.links import WikidataClient, check_links
+
+    wrong = replace(lexicon["moon"], wikidata="Q111")           # the Moon linked to Mars
+    gone = replace(lexicon["earth"], wikidata="Q999999999999")  # an item that does not exist
+    fetch = RecordedWikidata()
+    results = {r.id: r for r in check_links(
+        [lexicon["japan"], lexicon["jaxa"], wrong, gone], ontology, WikidataClient(fetch))}
+    assert results["japan"].status == "ok" and results["japan"].classes_reached == ["Q6256"]
+    assert results["jaxa"].status == "ok" and results["jaxa"].matched_name == "宇宙航空研究開発機構"
+    assert results["moon"].status == "label-and-type-mismatch"
+    assert results["earth"].status == "missing"
+    assert [r.ok for r in results.values()] == [True, True, False, False]
+    # one wbgetentities call for the four items, one WDQS query
+    assert [u.rsplit("/", 1)[-1] for u, _ in fetch.calls] == ["api.php", "sparql"]
+
+
+def test_links_suggest_filters_by_type(lexicon, ontology):
+    from dataclasses import replace
+
+    from spacekg.links import WikidataClient, suggest_links
+
+    moon = replace(lexicon["moon"], wikidata=None, wikidata_check=None)
+    client = WikidataClient(RecordedWikidata())
+    found = suggest_links(moon, ontology, client)
+    assert [s.qid for s in found] == ["Q405"]
+    assert found[0].type_ok and found[0].found_by == ["ja:月", "en:Moon"]
+    everything = suggest_links(moon, ontology, client, keep_other_types=True)
+    assert [(s.qid, s.type_ok) for s in everything] == [("Q405", True), ("Q18589965", False)]
+    # suggest never writes: the links file is untouched
+    assert "moon" in load_links(LINKS)
+
+
+def test_links_commands_fail_clearly_offline(monkeypatch, capsys):
+    import urllib.error
+    import urllib.request
+
+    from spacekg.cli import main
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    for argv in (["links", "check", "japan"], ["links", "suggest", "phobos"]):
+        with pytest.raises(SystemExit) as exc:
+            main(argv)
+        assert exc.value.code == 2
+        err = capsys.readouterr().err
+        assert "cannot reach https://www.wikidata.org/w/api.php" in err and "Nothing was changed" in err
+
+
+def test_links_check_command_with_recorded_answers(monkeypatch, capsys):
+    import spacekg.links
+    from spacekg.cli import main
+
+    monkeypatch.setattr(spacekg.links, "http_fetch", RecordedWikidata())
+    with pytest.raises(SystemExit) as exc:
+        main(["links", "check", "japan", "jaxa"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out.splitlines()
+    assert sorted(line.split()[:3] for line in out) == [["ok", "japan", "Q17"], ["ok", "jaxa", "Q179103"]]
+
+
+# ------------------------------------------------------------------ SSSOM and the alignment file
+
+SSSOM = ROOT / "data" / "links" / "spacekg.sssom.tsv"
+
+
+def test_sssom_table_is_in_sync_and_well_formed(lexicon, ontology):
+    from spacekg.links import SSSOM_COLUMNS, sssom_tsv
+
+    text = SSSOM.read_text(encoding="utf-8")
+    assert text == sssom_tsv(lexicon, ontology), "run `spacekg links sssom`"
+    header = yaml.safe_load("\n".join(line[1:] for line in text.splitlines() if line.startswith("#")))
+    assert {"curie_map", "mapping_set_id", "license"} <= set(header)
+    rows = [line.split("\t") for line in text.splitlines() if not line.startswith("#")]
+    assert tuple(rows[0]) == SSSOM_COLUMNS
+    body = [dict(zip(SSSOM_COLUMNS, r, strict=True)) for r in rows[1:]]
+    prefixes = set(header["curie_map"])
+    for r in body:
+        for col in ("subject_id", "predicate_id", "object_id", "mapping_justification"):
+            assert r[col].split(":", 1)[0] in prefixes, (col, r[col])
+        assert re.fullmatch(r"wikidata:[PQ][1-9]\d*", r["object_id"])
+        assert r["see_also"] and r["object_label"] and r["comment"].startswith("check: ")
+        assert 0 < float(r["confidence"]) <= 1
+    entity_rows = [r for r in body if r["subject_id"].startswith("skr:")]
+    assert len(entity_rows) == len(load_links(LINKS))
+    assert {"rdf:type", "sk:operatedBy", "sk:launchDate"} <= {r["subject_id"] for r in body}
+
+
+def test_every_ontology_alignment_in_the_alignment_file_is_checked():
+    from rdflib import OWL, Graph, Namespace
+
+    sssom = Namespace("https://w3id.org/sssom/")
+    g = Graph().parse(ROOT / "ontology" / "wikidata-alignment.ttl")
+    mappings = [(s, p, o) for s, p, o in g
+                if str(o).startswith("http://www.wikidata.org/entity/") and p != OWL.annotatedTarget]
+    assert len(mappings) >= 20
+    for s, p, o in mappings:
+        axioms = [a for a in g.subjects(OWL.annotatedTarget, o)
+                  if (a, OWL.annotatedSource, s) in g and (a, OWL.annotatedProperty, p) in g]
+        assert len(axioms) == 1, (s, p, o)
+        for prop in ("see_also", "object_label", "mapping_date", "mapping_justification"):
+            assert g.value(axioms[0], sssom[prop]) is not None, (s, o, prop)
