@@ -71,12 +71,14 @@ class Report:
         results: every result (shapes and queries).
         graph: the ``sh:ValidationReport`` as an rdflib Graph.
         timings: seconds per step.
+        consistency: the :class:`spacekg.consistency.ConsistencyReport` (None if not run).
     """
 
     conforms: bool
     results: list[Result] = field(default_factory=list)
     graph: Graph = field(default_factory=Graph)
     timings: dict = field(default_factory=dict)
+    consistency: object = None
 
     @property
     def violations(self) -> list[Result]:
@@ -394,14 +396,18 @@ def add_query_results(report: Graph, results: list[Result], iris: IRIs) -> None:
             report.add((node, SH.value, r.value))
 
 
-def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress=None) -> Report:
-    """Validate a built dataset: SHACL shapes, then violation queries.
+def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress=None,
+                     consistency: bool = False) -> Report:
+    """Validate a built dataset: SHACL shapes, violation queries, and optionally the OWL 2 DL
+    consistency check (HermiT; skipped with a message when Java is missing).
 
     Args:
         ds: rdflib Dataset with the named graphs of docs/DESIGN.md.
         iris: namespaces.
         shapes_dir: folder of the shapes (default ``shapes/``), queries in its ``violations/``.
         progress: optional callable for progress lines.
+        consistency: also run :func:`spacekg.consistency.check`; an inconsistency or an
+            unsatisfiable class makes the graph non-conforming.
 
     Raises:
         ShapeError: shapes or queries could not be loaded or run.
@@ -422,10 +428,20 @@ def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress
     add_query_results(report, qresults, iris)
     allr = sorted(results + qresults, key=_order)
     conforms = not any(r.severity == "Violation" for r in allr)
+    dl = None
+    if consistency:
+        from spacekg import consistency as dl_check
+
+        t = time.perf_counter()
+        dl = dl_check.check(ds, iris)
+        timings["consistency"] = time.perf_counter() - t
+        say(dl.summary())
+        if dl.consistent is False or dl.unsatisfiable:
+            conforms = False
     rep = next(iter(report.subjects(RDF.type, SH.ValidationReport)))
     report.set((rep, SH.conforms, Literal(conforms)))
     report.bind("sh", SH)
-    return Report(conforms, allr, report, timings)
+    return Report(conforms, allr, report, timings, dl)
 
 
 def _order(r: Result):
@@ -494,6 +510,8 @@ def readable(report: Report, ds, iris: IRIs, limit: int = 200) -> str:
     by_source = Counter((r.severity, _short(r.source) if r.source.startswith("http") else r.source)
                         for r in report.results)
     lines = [head]
+    if report.consistency is not None:
+        lines.append("OWL 2 DL: " + report.consistency.summary())
     if by_source:
         lines.append("by shape or query:")
         lines += [f"  {n:>4} {sev:<9} {src}" for (sev, src), n in sorted(by_source.items())]
@@ -515,7 +533,8 @@ def readable(report: Report, ds, iris: IRIs, limit: int = 200) -> str:
 
 
 def gate(result, progress=None) -> Report:
-    """The build's quality gate: validate ``result.dataset``; print a summary; refuse violations.
+    """The build's quality gate: validate ``result.dataset`` (shapes, queries, OWL 2 DL
+    consistency); print a summary; refuse violations.
 
     Args:
         result: :class:`spacekg.build.BuildResult`.
@@ -527,11 +546,13 @@ def gate(result, progress=None) -> Report:
     """
     say = progress or print
     iris = result.pipeline.iris
-    report = validate_dataset(result.dataset, iris, progress=say)
+    report = validate_dataset(result.dataset, iris, progress=say, consistency=True)
     result.timings["validate"] = sum(report.timings.values())
     if not report.conforms:
         say(readable(report, result.dataset, iris, limit=50))
-        raise ValidationFailed(f"the graph has {len(report.violations)} SHACL/query violation(s); "
-                               "run `spacekg validate` for the full report")
+        raise ValidationFailed(f"the graph has {len(report.violations)} SHACL/query violation(s)"
+                               + ("" if report.consistency is None or report.consistency.consistent is not False
+                                  else " and is inconsistent (OWL 2 DL)")
+                               + "; run `spacekg validate` for the full report")
     say(f"validation: conforms ({len(report.warnings)} warning(s)) in {result.timings['validate']:.1f} s")
     return report
