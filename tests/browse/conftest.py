@@ -2,7 +2,9 @@
 
 The real graph (``build/spacekg.nq``, or ``SPACEKG_TEST_BUILD``) is used when it exists;
 otherwise :mod:`fixture_graph` writes a small DESIGN.md-conformant graph whose evidence and
-mention offsets are real passages of data/sources.
+mention offsets are real passages of data/sources. ``SPACEKG_TEST_STORE_URL`` runs the same
+tests through a remote SPARQL store instead (e.g. ``oxigraph serve-read-only
+--union-default-graph`` over the build).
 """
 
 from __future__ import annotations
@@ -37,9 +39,10 @@ def graph(tmp_path_factory):
 def app(graph):
     from spacekg.server import create_app
 
-    app = create_app({"TESTING": True, "SPACEKG_DATA": [str(graph[0])], "SPACEKG_STORE_URL": None,
-                      "SPACEKG_BASE": "https://w3id.org/spacekg/"})
-    return app
+    remote = os.environ.get("SPACEKG_TEST_STORE_URL")  # e.g. an Oxigraph server holding the build
+    source = {"SPACEKG_STORE_URL": remote} if remote else {"SPACEKG_DATA": [str(graph[0])],
+                                                           "SPACEKG_STORE_URL": None}
+    return create_app({"TESTING": True, "SPACEKG_BASE": "https://w3id.org/spacekg/", **source})
 
 
 @pytest.fixture()

@@ -134,15 +134,15 @@ def test_incoming_links_counted(app, client):
 
 
 def test_rule_page_lists_what_it_generated(app, client):
-    rows = select(app, """SELECT ?rule (COUNT(?ev) AS ?n) WHERE {
-        ?ev <http://www.w3.org/ns/prov#wasGeneratedBy> ?rule } GROUP BY ?rule ORDER BY DESC(?n) ?rule LIMIT 1""")
+    rows = select(app, """SELECT ?rule (COUNT(?ev) AS ?n) WHERE { GRAPH <https://w3id.org/spacekg/graph/evidence>
+        { ?ev <http://www.w3.org/ns/prov#wasGeneratedBy> ?rule } } GROUP BY ?rule ORDER BY DESC(?n) ?rule LIMIT 1""")
     rule, n = rows[0]["rule"], int(rows[0]["n"])
     r = client.get(str(rule)[len(BASE) - 1:])
     assert r.status_code == 200
     page = r.get_data(as_text=True)
     m = re.search(r'id="incoming-h">[^<(]*\((\d+)\)', page)
     assert m and int(m.group(1)) == n
-    assert 'href="/evidence/' in page
+    assert 'href="/evidence/' in page, rule
 
 
 def test_inferred_facts_shown_apart_with_rule(app, client):

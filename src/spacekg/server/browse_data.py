@@ -18,6 +18,7 @@ from rdflib import RDF, RDFS, SKOS, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from spacekg.config import ROOT, configured_base
+from spacekg.server.sparqltext import ntriples_term
 
 PREFIXES = """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
@@ -61,7 +62,8 @@ class Cache:
     Attributes:
         labels: IRI → list of (predicate local name, literal) for rdfs:label, skos:prefLabel,
             skos:altLabel and sk:kanaReading.
-        types: IRI → list of class IRIs (not counting evidence and mention annotations).
+        types: IRI → list of class IRIs, stated or inferred (not counting evidence and mention
+            annotations); ``stated_types`` the same without graph/inferred.
         docs: document IRI → dict of metadata (``id``, ``title``, ``date``, ``date_note``, …).
         mentions: document IRI → sorted list of (start, end, entity IRI), filled lazily.
         evidence: document IRI → sorted list of (start, end), filled lazily.
@@ -69,6 +71,7 @@ class Cache:
 
     labels: dict = field(default_factory=dict)
     types: dict = field(default_factory=dict)
+    stated_types: dict = field(default_factory=dict)
     docs: dict = field(default_factory=dict)
     mentions: dict = field(default_factory=dict)
     evidence: dict = field(default_factory=dict)
@@ -98,16 +101,19 @@ def _load_cache() -> Cache:
     c = Cache()
     label_preds = {RDFS.label: "label", SKOS.prefLabel: "prefLabel", SKOS.altLabel: "altLabel",
                    sk("kanaReading"): "kana"}
-    for row in st.select("SELECT ?s ?p ?l ?p1 ?p2 ?p3 ?p4 WHERE { ?s ?p ?l . FILTER(?p IN (?p1, ?p2, ?p3, ?p4)) }",
-                         {"p1": RDFS.label, "p2": SKOS.prefLabel, "p3": SKOS.altLabel,
-                          "p4": sk("kanaReading")}):
+    # labels as stated (not the entailed copies in graph/inferred, e.g. kana readings as altLabels)
+    query = """SELECT DISTINCT ?s ?p ?l ?inf ?p1 ?p2 ?p3 ?p4 WHERE { GRAPH ?g { ?s ?p ?l }
+               FILTER(?g != ?inf && ?p IN (?p1, ?p2, ?p3, ?p4)) }"""
+    for row in st.select(query, {"inf": graph_iri("inferred"), "p1": RDFS.label, "p2": SKOS.prefLabel,
+                                 "p3": SKOS.altLabel, "p4": sk("kanaReading")}):
         if isinstance(row["l"], Literal):
             c.labels.setdefault(row["s"], []).append((label_preds[row["p"]], row["l"]))
-    for row in st.select("SELECT ?s ?t ?ev ?men WHERE { GRAPH ?g { ?s a ?t } FILTER(?g != ?ev && ?g != ?men) }",
-                         {"ev": graph_iri("evidence"), "men": graph_iri("mentions")}):
-        lst = c.types.setdefault(row["s"], [])
-        if row["t"] not in lst:
-            lst.append(row["t"])
+    query = "SELECT ?s ?t ?g ?ev ?men WHERE { GRAPH ?g { ?s a ?t } FILTER(?g != ?ev && ?g != ?men) }"
+    for row in st.select(query, {"ev": graph_iri("evidence"), "men": graph_iri("mentions")}):
+        for target in (c.types, c.stated_types) if row["g"] != graph_iri("inferred") else (c.types,):
+            lst = target.setdefault(row["s"], [])
+            if row["t"] not in lst:
+                lst.append(row["t"])
     rows = st.select("SELECT ?d ?p ?o ?g ?cls WHERE { GRAPH ?g { ?d a ?cls ; ?p ?o } }",
                      {"g": graph_iri("documents"), "cls": sk("Document")})
     for row in rows:
@@ -198,7 +204,7 @@ def exists(iri) -> bool:
     """True when the IRI is valid and occurs as a subject or object in any graph."""
     if not valid_iri(iri):
         return False
-    return store().ask("ASK { { ?s ?p ?o } UNION { ?x ?q ?s } }", {"s": iri})
+    return store().ask("ASK { ?s ?p ?o }", {"s": iri}) or store().ask("ASK { ?x ?q ?s }", {"s": iri})
 
 
 def outgoing(iri) -> list[dict]:
@@ -226,11 +232,11 @@ def incoming(iri, limit: int, offset: int) -> tuple[int, list[dict]]:
 
 
 EVIDENCE_QUERY = PREFIXES + """
-SELECT ?subject ?p ?o ?st ?ev ?doc ?start ?end ?exact ?prefix ?suffix ?gen ?qual ?g ?qualp WHERE { GRAPH ?g {
+SELECT ?subject ?p ?o ?st ?ev ?doc ?start ?end ?exact ?prefix ?suffix ?gen ?qual ?g WHERE { GRAPH ?g {
   ?st rdf:subject ?subject ; rdf:predicate ?p ; rdf:object ?o ; prov:wasDerivedFrom ?ev .
   ?ev oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos , ?q .
   ?pos oa:start ?start ; oa:end ?end . ?q oa:exact ?exact .
-  OPTIONAL { ?ev prov:wasGeneratedBy ?gen } OPTIONAL { ?st ?qualp ?qual }
+  OPTIONAL { ?ev prov:wasGeneratedBy ?gen } OPTIONAL { ?st {qualifier} ?qual }
   OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix } } }"""
 
 
@@ -249,7 +255,10 @@ def evidence_for(subject) -> dict[tuple, list[dict]]:
 
 
 def _load_evidence() -> dict:
-    rows = store().select(EVIDENCE_QUERY, {"g": graph_iri("evidence"), "qualp": sk("dateQualifier")})
+    # the qualifier property is written into the text (from the configured base, not user input):
+    # a remote store binds with VALUES, which does not reach inside OPTIONAL
+    query = EVIDENCE_QUERY.replace("{qualifier}", ntriples_term(sk("dateQualifier")))
+    rows = store().select(query, {"g": graph_iri("evidence")})
     index: dict = {}
     seen: dict = {}
     for r in rows:

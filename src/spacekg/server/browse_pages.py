@@ -35,7 +35,7 @@ def header(iri, lang: str) -> dict:
         "title": data.label(iri, lang),
         "alt": sorted({str(lit) for k, lit in entries if k == "altLabel"}),
         "kana": sorted({str(lit) for k, lit in entries if k == "kana"}),
-        "classes": [term_view(t, lang) for t in c.types.get(iri, ())],
+        "classes": [term_view(t, lang) for t in c.stated_types.get(iri, ()) or c.types.get(iri, ())],
         "definitions": [{"text": str(d), "lang": d.language or ""} for d in defs],
         "wikidata": [{"iri": w, "qid": w[len(WIKIDATA):]} for w in wikidata],
         "rows": rows,

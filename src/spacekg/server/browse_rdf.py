@@ -69,10 +69,14 @@ def bind_prefixes(g: Graph) -> Graph:
     return g
 
 
-# outgoing triples, following blank nodes and hash IRIs of the subject (``…/120-161#target``)
-OUT_QUERY = """CONSTRUCT { ?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 } WHERE { ?s ?p ?o
-  OPTIONAL { FILTER(isBlank(?o) || STRSTARTS(STR(?o), CONCAT(STR(?s), "#"))) ?o ?p2 ?o2
-    OPTIONAL { FILTER(isBlank(?o2) || STRSTARTS(STR(?o2), CONCAT(STR(?s), "#"))) ?o2 ?p3 ?o3 } } }"""
+# outgoing triples, following blank nodes and hash IRIs of the subject (``…/C-1#target``) two
+# levels down; each UNION branch starts from ?s so that the engine joins from the bound subject
+_OWN = 'isBlank({v}) || STRSTARTS(STR({v}), CONCAT(STR(?s), "#"))'
+OUT_QUERY = f"""CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 }} WHERE {{
+  {{ ?s ?p ?o }}
+  UNION {{ ?s ?q1 ?o . FILTER({_OWN.format(v="?o")}) ?o ?p2 ?o2 }}
+  UNION {{ ?s ?q1 ?o . ?o ?q2 ?o2 . FILTER(({_OWN.format(v="?o")}) && ({_OWN.format(v="?o2")})) ?o2 ?p3 ?o3 }}
+}}"""
 IN_QUERY = "CONSTRUCT { ?x ?p ?s } WHERE { ?x ?p ?s }"
 
 

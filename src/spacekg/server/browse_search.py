@@ -102,7 +102,7 @@ def results(query: str, lang: str, limit: int = 20) -> list[dict]:
     from spacekg.server.browse_util import local_path
 
     out = []
-    types = data.cache().types
+    types = data.cache().stated_types
     for iri, rank, matched in index().search(query, limit):
         out.append({
             "iri": str(iri),

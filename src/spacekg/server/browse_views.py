@@ -51,7 +51,7 @@ def timeline(lang: str) -> list[tuple[str, list[dict]]]:
     for r in data.dated_facts():
         d = str(r["d"])
         items.append({"date": d, "subject": term_view(r["s"], lang), "prop": term_view(r["p"], lang),
-                      "classes": [term_view(t, lang) for t in data.cache().types.get(r["s"], ())
+                      "classes": [term_view(t, lang) for t in data.cache().stated_types.get(r["s"], ())
                                   if str(t).startswith(data.base())][:3]})
     for doc in data.cache().docs.values():
         if "date" in doc:
