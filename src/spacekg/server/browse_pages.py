@@ -11,6 +11,7 @@ from spacekg.server.browse_text import anchor_id, render_passage
 from spacekg.server.browse_util import local_path, term_view
 
 WIKIDATA = "http://www.wikidata.org/entity/"
+LABEL_PREDS = {RDFS.label, SKOS.prefLabel, SKOS.altLabel}
 HEADER_PREDS = {RDFS.label, SKOS.prefLabel, SKOS.altLabel, RDF.type, SKOS.definition, RDFS.comment}
 PAGE_SIZE = 50
 
@@ -28,14 +29,21 @@ def header(iri, lang: str) -> dict:
     defs.sort(key=lambda lit: (lit.language != lang, lit.language or ""))
     wikidata = sorted({str(r["o"]) for r in rows if str(r["o"]).startswith(WIKIDATA)
                        and r["p"] in (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch)})
+    title = data.label(iri, lang)
+    spo = {r["p"]: r["o"] for r in rows if r["p"] in (RDF.subject, RDF.predicate, RDF.object)}
+    if len(spo) == 3 and not entries:  # a statement node: title it with its triple
+        title = " — ".join(data.label(spo[k], lang) if isinstance(spo[k], URIRef) else str(spo[k])
+                           for k in (RDF.subject, RDF.predicate, RDF.object))
+    classes = c.stated_types.get(iri) or c.types.get(iri) or list(dict.fromkeys(
+        r["o"] for r in rows if r["p"] == RDF.type))
     return {
         "iri": str(iri),
         "ja": data.label(iri, "ja", fallback=False),
         "en": data.label(iri, "en", fallback=False),
-        "title": data.label(iri, lang),
+        "title": title,
         "alt": sorted({str(lit) for k, lit in entries if k == "altLabel"}),
         "kana": sorted({str(lit) for k, lit in entries if k == "kana"}),
-        "classes": [term_view(t, lang) for t in c.stated_types.get(iri, ()) or c.types.get(iri, ())],
+        "classes": [term_view(t, lang) for t in classes],
         "definitions": [{"text": str(d), "lang": d.language or ""} for d in defs],
         "wikidata": [{"iri": w, "qid": w[len(WIKIDATA):]} for w in wikidata],
         "rows": rows,
@@ -83,8 +91,8 @@ def facts(iri, rows: list[dict], lang: str) -> dict:
         if g == stated_g:
             kind = "stated"
         elif g == inferred_g:
-            if (p, o) in stated_pairs:
-                continue
+            if (p, o) in stated_pairs or p in LABEL_PREDS:
+                continue  # entailed copies of labels (e.g. kana readings as altLabel) add nothing
             kind = "inferred"
         elif p in HEADER_PREDS and g != data.graph_iri("ontology"):
             continue
@@ -97,8 +105,9 @@ def facts(iri, rows: list[dict], lang: str) -> dict:
         if kind == "stated":
             item["evidence"] = [_evidence_view(ev, iri, o, lang) for ev in evidence.get((p, o), ())]
         elif kind == "inferred":
-            item["rules"] = [term_view(x["gen"], lang) for x in provenance.get((p, o), ()) if "gen" in x]
-            item["premises"] = [local_path(x["from"]) for x in provenance.get((p, o), ()) if "from" in x]
+            prov = provenance.get((p, o), ())
+            item["rules"] = [term_view(r, lang) for r in dict.fromkeys(x["gen"] for x in prov if "gen" in x)]
+            item["premises"] = [local_path(f) for f in dict.fromkeys(x["from"] for x in prov if "from" in x)]
         groups[kind].setdefault(p, {"prop": term_view(p, lang), "items": []})["items"].append(item)
     out = {}
     for kind, by_prop in groups.items():
