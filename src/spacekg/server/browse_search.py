@@ -87,12 +87,13 @@ class Index:
 
 
 def index() -> Index:
-    """The app's index, built on first use from the cached labels of entities and documents."""
+    """The app's index, built on first use from the cached labels of entities and documents
+    (``{base}resource/…`` and ``{base}document/…``; not their ``#`` sub-resources)."""
     c = data.cache()
     if c.search is None:
         b = data.base()
         wanted = (b + "resource/", b + "document/")
-        c.search = Index({i: lst for i, lst in c.labels.items() if str(i).startswith(wanted)}
+        c.search = Index({i: lst for i, lst in c.labels.items() if str(i).startswith(wanted) and "#" not in i}
                          | {d: [("label", doc["title"])] for d, doc in c.docs.items() if "title" in doc})
     return c.search
 
