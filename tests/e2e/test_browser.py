@@ -92,3 +92,29 @@ def test_entity_iri_with_accept_turtle_parses(server):
     g = Graph().parse(data=body, format="turtle")
     assert (SLIM, SKOS.prefLabel, Literal("小型月着陸実証機", lang="ja")) in g
     assert (SLIM, RDF.type, URIRef(BASE + "ontology#Lander")) in g
+
+
+def test_browsing_works_without_javascript(server, browser):
+    ctx = browser.new_context(java_script_enabled=False, locale="en-US")
+    page = ctx.new_page()
+    try:
+        page.goto(server + "/")
+        page.fill("#home-q", "ＨＴＶ－Ｘ")
+        page.press("#home-q", "Enter")
+        page.wait_for_url(re.compile(r"/search\?q="))
+        page.locator("ol.results li a").first.click()
+        page.wait_for_url(re.compile(r"/resource/htv-x$"))
+        assert page.locator("h1").inner_text() == "HTV-X"
+        page.locator("a.evidence-link").first.click()
+        page.wait_for_url(re.compile(r"/document/.+\?hl=\d+-\d+#ev-\d+-\d+$"))
+        assert page.locator("pre.doc-text mark").count() > 0
+        # the SPARQL page without the editor: the plain form runs the query on the server
+        page.goto(server + "/query?example=missions&run=1")
+        assert page.locator("#plain-query textarea").is_visible()
+        link = page.locator("table.results a[href^='/resource/']").first
+        href = link.get_attribute("href")
+        link.click()
+        page.wait_for_url(server + href)
+        assert page.locator("h1").inner_text().strip()
+    finally:
+        ctx.close()
