@@ -118,13 +118,22 @@ class RawResult:
     triples: Iterator | None = None
 
 
+def _evaluating(it):
+    """Re-raise the engine's evaluation errors met while iterating (e.g. an unsupported
+    function) as :class:`QueryError`: they are the query's fault, not the server's."""
+    try:
+        yield from it
+    except RuntimeError as exc:
+        raise QueryError(f"query evaluation failed: {exc}") from None
+
+
 def _wrap(result) -> RawResult:
     if isinstance(result, ox.QuerySolutions):
-        return RawResult("solutions", [v.value for v in result.variables], rows=iter(result))
+        return RawResult("solutions", [v.value for v in result.variables], rows=_evaluating(result))
     if isinstance(result, ox.QueryBoolean):
         return RawResult("boolean", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):
-        return RawResult("triples", triples=iter(result))
+        return RawResult("triples", triples=_evaluating(result))
     raise TypeError(type(result))
 
 
@@ -391,10 +400,19 @@ class EmbeddedStore(Store):
             if bindings:
                 kw["substitutions"] = {ox.Variable(str(k).lstrip("?$")): to_oxigraph(v)
                                        for k, v in bindings.items()}
+                try:
+                    return _wrap(self.store.query(query, base_iri=base_iri, **kw))
+                except RuntimeError as exc:
+                    # SEP-0007 substitution needs the variables in a SELECT's projection;
+                    # otherwise bind them with a VALUES block (terms N-Triples-escaped)
+                    if "projection" not in str(exc):
+                        raise
+                    del kw["substitutions"]
+                    query = inject_values(query, bindings)
             return _wrap(self.store.query(query, base_iri=base_iri, **kw))
         except SyntaxError as exc:
             raise QueryError(str(exc)) from None
-        except ValueError as exc:  # bad IRI in a parameter
+        except (ValueError, TypeError, RuntimeError) as exc:  # bad IRI, unsupported function …
             raise QueryError(str(exc)) from None
 
     def _stat_rows(self, query):
