@@ -43,7 +43,7 @@ def void_graph() -> Graph:
     """VoID description: the dataset, its named graphs as subsets, endpoint, dumps, class partitions."""
     b = data.base()
     root = request.host_url.rstrip("/")
-    g = rdf.bind_prefixes(Graph())
+    g = rdf.bind_prefixes(Graph(bind_namespaces="core"))
     g.bind("void", VOID)
     ds = URIRef(b + "dataset")
     g.add((ds, RDF.type, VOID.Dataset))

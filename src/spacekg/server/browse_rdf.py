@@ -62,7 +62,7 @@ def negotiate(suffix_format: str | None = None) -> str:
 def bind_prefixes(g: Graph) -> Graph:
     b = data.base()
     for prefix, ns in (("sk", b + "ontology#"), ("skr", b + "resource/"), ("skd", b + "document/"),
-                       ("rdfs", str(RDFS)), ("skos", str(SKOS)), ("owl", str(OWL)), ("xsd", str(XSD)),
+                       ("rdf", str(RDF)), ("rdfs", str(RDFS)), ("skos", str(SKOS)), ("owl", str(OWL)), ("xsd", str(XSD)),
                        ("oa", str(OA)), ("prov", str(PROV)), ("dcterms", str(DCTERMS)),
                        ("wd", "http://www.wikidata.org/entity/")):
         g.bind(prefix, ns, override=True)
@@ -83,7 +83,7 @@ IN_QUERY = "CONSTRUCT { ?x ?p ?s } WHERE { ?x ?p ?s }"
 def describe(iri: URIRef) -> Graph:
     """Outgoing triples (with blank-node closure), incoming triples, labels of linked IRIs."""
     st = data.store()
-    g = bind_prefixes(Graph())
+    g = bind_prefixes(Graph(bind_namespaces="core"))
     for t in st.construct(OUT_QUERY, {"s": iri}):
         g.add(t)
     for t in st.construct(IN_QUERY, {"s": iri}):
@@ -99,7 +99,7 @@ def describe(iri: URIRef) -> Graph:
 
 def named_graph(name: str) -> Graph:
     """All triples of one named graph (used for ``/ontology`` and ``/graph/<name>``)."""
-    g = bind_prefixes(Graph())
+    g = bind_prefixes(Graph(bind_namespaces="core"))
     for t in data.store().construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
                                     {"g": data.graph_iri(name)}):
         g.add(t)
