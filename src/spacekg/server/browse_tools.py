@@ -26,7 +26,8 @@ def sparql_path() -> str:
 def home():
     lang = choose_lang()
     counts = [(term_view(c, lang), n, c) for c, n in data.class_counts()]
-    docs = sorted(data.cache().docs.values(), key=lambda d: str(d.get("date", d.get("date_note", ""))))
+    docs = sorted(data.cache().docs.values(),
+                  key=lambda d: ("date" not in d, str(d.get("date", "")), str(d.get("title", d["id"]))))
     return render("home.html", lang=lang, counts=counts, docs=docs, graphs=dump.graph_counts(),
                   examples=examples(data.base()), base=data.base())
 
