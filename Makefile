@@ -17,7 +17,7 @@ setup: ## Install the package with its test tools, and the web assets (npm, pinn
 assets: ## Install the browser's JavaScript libraries from the npm lockfile and copy them into static/
 	@if [ -f server/package-lock.json ]; then \
 	  cd server && npm ci --no-audit --no-fund --loglevel=error && \
-	  if [ -f copy-assets.mjs ]; then node copy-assets.mjs; elif [ -f copy-assets.js ]; then node copy-assets.js; fi; \
+	  node copy-vendor.js; \
 	fi
 
 system-deps: ## Install what the tests need outside Python: Chromium (browser tests), a Java runtime (HermiT)
