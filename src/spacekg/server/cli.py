@@ -36,9 +36,13 @@ WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
               help=f"Endpoint URL or host name SERVICE may call, besides {WIKIDATA_SPARQL}; repeatable.")
 @click.option("--max-body", default=1 << 20, show_default=True, type=int,
               help="Request body cap in bytes for reads (authorised writes: 256 MiB).")
-@click.option("--threads", default=8, show_default=True, type=int, help="waitress worker threads.")
+@click.option("--threads", default=8, show_default=True, type=int, help="waitress threads per process.")
+@click.option("--workers", default=0, type=int,
+              help="Server processes sharing the port, each with the on-disk store opened read-only "
+                   "[default: one per CPU (at most 4) when the store is on disk and updates are off, "
+                   "else 1]. Updates, in-memory --data and --store-url use one process.")
 def serve(host, port, data, store_dir, store_url, update_url, build_dir, update_token, timeout,
-          max_rows, default_graph, allow_service, max_body, threads):
+          max_rows, default_graph, allow_service, max_body, threads, workers):
     """Serve the graph over the SPARQL 1.1 Protocol (at /sparql) and the browser."""
     import waitress
 
@@ -67,11 +71,87 @@ def serve(host, port, data, store_dir, store_url, update_url, build_dir, update_
         "MAX_CONTENT_LENGTH": max_body,
         "SPACEKG_WORKERS": max(16, threads * 2),
     }
+    multi_ok = not store_url and not update_token and (store_dir or not data)
+    if workers <= 0:
+        workers = min(os.cpu_count() or 1, 4) if multi_ok else 1
+    elif workers > 1 and not multi_ok:
+        click.echo("spacekg: --workers > 1 needs the on-disk store with updates off; using 1", err=True)
+        workers = 1
+    channel_timeout = max(120, int(timeout) + 30)
+    if workers > 1:
+        _serve_workers(config, host, port, workers, threads, channel_timeout)
+        return
     app = create_app(config)
     get_store(app)  # load now: errors and loading time before listening
     click.echo(f"spacekg: serving http://{host}:{port}/sparql (pid {os.getpid()})", err=True)
     waitress.serve(app, host=host, port=port, threads=threads, ident="spacekg",
-                   clear_untrusted_proxy_headers=True, channel_timeout=max(120, int(timeout) + 30))
+                   clear_untrusted_proxy_headers=True, channel_timeout=channel_timeout)
+
+
+def _serve_workers(config: dict, host: str, port: int, workers: int, threads: int, channel_timeout: int):
+    """Load the store here, then run ``workers`` processes (spacekg.server.worker) on one socket.
+
+    SIGTERM/SIGINT stop the workers; a worker that dies stops the others (exit code 2).
+    """
+    import json
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    from spacekg.server.store import open_store
+
+    st = open_store(config)  # (re)load the build into the on-disk store, then release it
+    st.close()
+    del st
+    import gc
+
+    gc.collect()
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(1024)
+    sock.set_inheritable(True)
+    env = dict(os.environ, SPACEKG_WORKER_CONFIG=json.dumps(config))
+
+    def die_with_parent():  # Linux: a worker gets SIGTERM when this process dies
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+        except OSError:
+            pass
+
+    procs = [subprocess.Popen([sys.executable, "-m", "spacekg.server.worker", "--fd", str(sock.fileno()),
+                               "--threads", str(threads), "--channel-timeout", str(channel_timeout)],
+                              pass_fds=(sock.fileno(),), env=env, preexec_fn=die_with_parent)
+             for _ in range(workers)]
+    click.echo(f"spacekg: serving http://{host}:{port}/sparql with {workers} worker processes "
+               f"(pid {os.getpid()})", err=True)
+    stopping = []
+
+    def stop(signum, frame):
+        stopping.append(signum)
+        for p in procs:
+            if p.poll() is None:
+                p.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    code = 0
+    while any(p.poll() is None for p in procs):
+        for p in procs:
+            if p.poll() is not None and not stopping:
+                click.echo(f"spacekg: worker {p.pid} exited with {p.returncode}; stopping", err=True)
+                code = 2
+                stop(None, None)
+        try:
+            procs[0].wait(0.5) if procs[0].poll() is None else next(
+                (q.wait(0.5) for q in procs if q.poll() is None), None)
+        except subprocess.TimeoutExpired:
+            pass
+    if code:
+        raise SystemExit(code)
 
 
 COMMANDS = [serve]

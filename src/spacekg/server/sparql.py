@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from spacekg.server import results as R
 from spacekg.server.servicedesc import service_description
-from spacekg.server.sparqltext import analyze
+from spacekg.server.sparqltext import analyze, quick_analyze
 from spacekg.server.store import (
     QueryError,
     StoreUnavailable,
@@ -234,7 +234,7 @@ def _formats_for(form: str | None):
 
 
 def _run_query(query: str) -> Response:
-    info = analyze(query)
+    info = quick_analyze(query)  # form unknown on the fast path: negotiated after execution
     if info.services:
         _check_services(info.services)
     default_graphs = _graph_list("default-graph-uri")
@@ -264,7 +264,8 @@ def _run_query(query: str) -> Response:
             return R.render_solutions(raw.variables, raw.rows, fmt, media, max_rows, deadline)
         if raw.kind == "boolean":
             return R.render_boolean(raw.boolean, fmt, media)
-        return R.render_triples(raw.triples, fmt, media, max_rows, deadline, info.prefixes)
+        prefixes = analyze(query).prefixes if fmt.name in ("turtle", "trig") else None
+        return R.render_triples(raw.triples, fmt, media, max_rows, deadline, prefixes)
 
     future = executor().submit(work)
     try:

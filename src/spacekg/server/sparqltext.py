@@ -141,6 +141,15 @@ def analyze(text: str) -> QueryInfo:
     return info
 
 
+def quick_analyze(text: str) -> QueryInfo:
+    """:func:`analyze` when the text may hold ``SERVICE`` or ``FROM``; else an empty
+    :class:`QueryInfo` (form unknown) without tokenising: the per-request fast path."""
+    up = text.upper()
+    if "SERVICE" in up or "FROM" in up:
+        return analyze(text)
+    return QueryInfo()
+
+
 def update_services(text: str) -> list[str | None]:
     """The ``SERVICE`` targets of an update (same rules as :func:`analyze`)."""
     return analyze(text).services

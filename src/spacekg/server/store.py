@@ -387,7 +387,7 @@ class EmbeddedStore(Store):
                     "named_graphs": [ox.NamedNode(g) for g in (named_graphs or [])]}
         if self.default_graph == "store":
             return {}
-        if analyze(query).has_dataset:
+        if "FROM" in query.upper() and analyze(query).has_dataset:
             return {}
         if self.default_graph == "union":
             return {"use_default_graph_as_union": True}
@@ -712,10 +712,11 @@ def load_files(store: ox.Store, paths: list[Path], *, bulk: bool) -> int:
 
 
 def open_embedded(*, data: list[str] | None, store_dir: str | None, build_dir: str | None,
-                  default_graph="union") -> EmbeddedStore:
+                  default_graph="union", read_only: bool = False) -> EmbeddedStore:
     """Open the embedded store and (re)load its sources when they changed.
 
-    With ``data`` files and no ``store_dir`` the store is in memory. Otherwise the store lives
+    With ``data`` files and no ``store_dir`` the store is in memory. With ``read_only`` the
+    on-disk store is opened read-only as it is (worker processes). Otherwise the store lives
     in ``store_dir`` (default ``store/``) and records the sources it was loaded from (path,
     size, mtime, SHA-256) in ``{store_dir}/spacekg-source.json``; it is reloaded when they
     differ and reused otherwise. Without ``data`` the source is ``{build_dir}/spacekg.nq``.
@@ -735,6 +736,8 @@ def open_embedded(*, data: list[str] | None, store_dir: str | None, build_dir: s
         log.info("loaded %d file(s) into memory in %.1f s", len(sources), time.perf_counter() - t0)
         return EmbeddedStore(st, default_graph)
     sdir = Path(store_dir or "store")
+    if read_only:  # a worker process of `spacekg serve --workers N`: the parent loaded the store
+        return EmbeddedStore(ox.Store.read_only(str(sdir)), default_graph, updatable=False)
     sdir.mkdir(parents=True, exist_ok=True)
     stamp_path = sdir / STAMP_FILE
     st = ox.Store(str(sdir))
@@ -770,7 +773,8 @@ def open_store(config: dict) -> Store:
         return RemoteStore(config["SPACEKG_STORE_URL"], config.get("SPACEKG_UPDATE_URL"), dg,
                            timeout=float(config.get("SPACEKG_TIMEOUT") or 30))
     return open_embedded(data=config.get("SPACEKG_DATA"), store_dir=config.get("SPACEKG_STORE_DIR"),
-                         build_dir=config.get("SPACEKG_BUILD_DIR"), default_graph=dg)
+                         build_dir=config.get("SPACEKG_BUILD_DIR"), default_graph=dg,
+                         read_only=bool(config.get("SPACEKG_READ_ONLY")))
 
 
 _open_lock = threading.Lock()
