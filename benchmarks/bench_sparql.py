@@ -234,12 +234,12 @@ class Server:
         self.log.close()
 
 
-def start_spacekg(nq: Path, work: Path) -> Server:
+def start_spacekg(nq: Path, work: Path, cache_mb: float = 64) -> Server:
     port = free_port()
     exe = shutil.which("spacekg")
     cmd = [exe] if exe else [sys.executable, "-m", "spacekg.cli"]
     cmd += ["serve", "--port", str(port), "--build-dir", str(nq.parent), "--store", str(work / "spacekg-store"),
-            "--threads", "8"]
+            "--threads", "8", "--cache-mb", str(cache_mb)]
     if nq.name != "spacekg.nq":
         raise ValueError("the build file must be called spacekg.nq")
     return Server("spacekg", cmd, port, "/sparql", work)
@@ -433,6 +433,8 @@ def main(argv=None):
     ap.add_argument("--build", help="the real graph (default build/spacekg.nq, built if absent)")
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--cache-mb", type=float, default=64,
+                    help="spacekg's answer cache (0: off, to compare engines without it)")
     args = ap.parse_args(argv)
     conc = [int(c) for c in args.concurrency.split(",")]
     results = []
@@ -456,7 +458,8 @@ def main(argv=None):
             rnd = random.Random(args.seed)
             for name in ("oxigraph", "spacekg"):
                 t0 = time.perf_counter()
-                srv = start_oxigraph(nq, work) if name == "oxigraph" else start_spacekg(nq, work)
+                srv = start_oxigraph(nq, work) if name == "oxigraph" else \
+                    start_spacekg(nq, work, args.cache_mb)
                 load_s = time.perf_counter() - t0
                 try:
                     params = sample_parameters(srv, rnd)

@@ -20,6 +20,9 @@ when the key is not given):
 - ``MAX_CONTENT_LENGTH``: request body cap in bytes for reads [1 MiB];
   ``SPACEKG_MAX_WRITE_BODY`` for authorised writes [256 MiB]
 - ``SPACEKG_WORKERS``: query worker threads [16]
+- ``SPACEKG_CACHE_MB``: size of the query-answer cache, cleared on every write [64; off for
+  a remote store]
+- ``SPACEKG_READ_ONLY``: open the on-disk store read-only (worker processes) [false]
 """
 
 from __future__ import annotations
@@ -42,6 +45,8 @@ DEFAULTS = {
     "MAX_CONTENT_LENGTH": 1 << 20,
     "SPACEKG_MAX_WRITE_BODY": 256 << 20,
     "SPACEKG_WORKERS": 16,
+    "SPACEKG_CACHE_MB": 64,
+    "SPACEKG_READ_ONLY": False,
 }
 
 
@@ -82,6 +87,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     from spacekg.server.sparql import bp as sparql_bp
 
     app.register_blueprint(sparql_bp)
+    from spacekg.server.sparql import FastQueryPath
+
+    app.wsgi_app = FastQueryPath(app, app.wsgi_app)
     try:
         from spacekg.server import browse
     except ModuleNotFoundError as exc:

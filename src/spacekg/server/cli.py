@@ -41,8 +41,10 @@ WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
               help="Server processes sharing the port, each with the on-disk store opened read-only "
                    "[default: one per CPU (at most 4) when the store is on disk and updates are off, "
                    "else 1]. Updates, in-memory --data and --store-url use one process.")
+@click.option("--cache-mb", default=64.0, show_default=True, type=float,
+              help="Size of the query-answer cache per process (0: off); cleared on every write.")
 def serve(host, port, data, store_dir, store_url, update_url, build_dir, update_token, timeout,
-          max_rows, default_graph, allow_service, max_body, threads, workers):
+          max_rows, default_graph, allow_service, max_body, threads, workers, cache_mb):
     """Serve the graph over the SPARQL 1.1 Protocol (at /sparql) and the browser."""
     import waitress
 
@@ -70,6 +72,7 @@ def serve(host, port, data, store_dir, store_url, update_url, build_dir, update_
         "SPACEKG_SERVICE_ALLOW": [WIKIDATA_SPARQL, *allow_service],
         "MAX_CONTENT_LENGTH": max_body,
         "SPACEKG_WORKERS": max(16, threads * 2),
+        "SPACEKG_CACHE_MB": cache_mb,
     }
     multi_ok = not store_url and not update_token and (store_dir or not data)
     if workers <= 0:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
@@ -101,13 +102,19 @@ def _server_fault(exc: Exception):
 # ------------------------------------------------------------------ helpers
 
 
-def executor() -> ThreadPoolExecutor:
+_executor_lock = threading.Lock()
+
+
+def executor(app=None) -> ThreadPoolExecutor:
     """The app's pool of query workers (created on first use)."""
-    ex = current_app.extensions.get("spacekg_executor")
+    app = app or current_app
+    ex = app.extensions.get("spacekg_executor")
     if ex is None:
-        ex = current_app.extensions["spacekg_executor"] = ThreadPoolExecutor(
-            max_workers=int(current_app.config.get("SPACEKG_WORKERS", 16)),
-            thread_name_prefix="sparql")
+        with _executor_lock:
+            ex = app.extensions.get("spacekg_executor")
+            if ex is None:
+                ex = app.extensions["spacekg_executor"] = ThreadPoolExecutor(
+                    max_workers=int(app.config.get("SPACEKG_WORKERS", 16)), thread_name_prefix="sparql")
     return ex
 
 
@@ -164,13 +171,17 @@ def _require_write() -> None:
                             {"WWW-Authenticate": 'Bearer realm="spacekg"'})
 
 
-def allowed_services() -> list[str]:
+def allowed_services(app=None) -> list[str]:
     """The SERVICE allow-list: full endpoint URLs, or host names (any endpoint on that host)."""
-    return list(current_app.config.get("SPACEKG_SERVICE_ALLOW") or [])
+    return list((app or current_app).config.get("SPACEKG_SERVICE_ALLOW") or [])
 
 
 def _check_services(services: list[str | None]) -> None:
-    allow = allowed_services()
+    _check_services_for(current_app, services)
+
+
+def _check_services_for(app, services: list[str | None]) -> None:
+    allow = allowed_services(app)
     for iri in services:
         if iri is None:
             raise ProtocolError(403, "SERVICE with a variable endpoint is not allowed on this server")
@@ -234,28 +245,119 @@ def _formats_for(form: str | None):
 
 
 def _run_query(query: str) -> Response:
-    info = quick_analyze(query)  # form unknown on the fast path: negotiated after execution
-    if info.services:
-        _check_services(info.services)
-    default_graphs = _graph_list("default-graph-uri")
-    named_graphs = _graph_list("named-graph-uri")
-    accept = request.headers.get("Accept")
     fparam = (request.args.get("format") or request.args.get("output")
               or (request.form.get("format") if request.mimetype == FORM_TYPE else None))
+    headers, body = answer_query(current_app._get_current_object(), query,
+                                 _graph_list("default-graph-uri"), _graph_list("named-graph-uri"),
+                                 request.headers.get("Accept"), fparam, request.base_url)
+    return Response(body, status=200, headers=headers)
+
+
+class ResultCache:
+    """A bounded LRU of serialised query answers, cleared on every write through this server.
+
+    Args:
+        max_bytes: total size of the cached bodies; answers over 1/16 of it are not kept.
+    """
+
+    def __init__(self, max_bytes: int):
+        from collections import OrderedDict
+
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.items: OrderedDict = OrderedDict()
+        self.lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key):
+        with self.lock:
+            v = self.items.get(key)
+            if v is None:
+                self.misses += 1
+                return None
+            self.items.move_to_end(key)
+            self.hits += 1
+            return v
+
+    def put(self, key, value) -> None:
+        n = len(value[1]) + sum(len(k) for k in key if isinstance(k, str))
+        if n > self.max_bytes // 16:
+            return
+        with self.lock:
+            if key in self.items:
+                return
+            self.items[key] = value
+            self.size += n
+            while self.size > self.max_bytes and self.items:
+                k, (_, body) = self.items.popitem(last=False)
+                self.size -= len(body) + sum(len(x) for x in k if isinstance(x, str))
+
+    def clear(self) -> None:
+        with self.lock:
+            self.items.clear()
+            self.size = 0
+
+
+def result_cache(app) -> ResultCache | None:
+    """The app's result cache (``SPACEKG_CACHE_MB``; off for a remote store, whose data may
+    change behind this server), or ``None``."""
+    cache = app.extensions.get("spacekg_cache")
+    if cache is None:
+        mb = app.config.get("SPACEKG_CACHE_MB", 64)
+        if app.config.get("SPACEKG_STORE_URL") or not mb:
+            return None
+        cache = app.extensions["spacekg_cache"] = ResultCache(int(float(mb) * (1 << 20)))
+    return cache
+
+
+def answer_query(app, query: str, default_graphs, named_graphs, accept: str | None,
+                 fparam: str | None, base_iri: str) -> tuple[list[tuple[str, str]], bytes]:
+    """Run a query for the protocol and serialise the answer.
+
+    Args:
+        app: the Flask app (config, store, workers, cache).
+        query: the query text.
+        default_graphs, named_graphs: ``default-graph-uri``/``named-graph-uri`` values or ``None``.
+        accept: the Accept header; fparam: the ``format``/``output`` parameter.
+        base_iri: the endpoint URL (base for relative IRIs).
+
+    Returns:
+        ``(headers, body)`` of a 200 answer.
+
+    Raises:
+        ProtocolError: 400, 403, 406, 502 or 503 with the message for the client.
+    """
+    info = quick_analyze(query)  # form unknown on the fast path: negotiated after execution
+    if info.services:
+        _check_services_for(app, info.services)
+    cache = result_cache(app)
+    key = (query, tuple(default_graphs) if default_graphs is not None else None,
+           tuple(named_graphs) if named_graphs is not None else None, accept or "", fparam or "", base_iri)
+    if cache is not None and not info.services:
+        hit = cache.get(key)
+        if hit is not None:
+            return hit
     chosen = None
     if info.form:
         try:
             chosen = R.negotiate(_formats_for(info.form), accept, fparam)
         except R.NotAcceptable as exc:
             raise ProtocolError(406, str(exc)) from None
-    cfg = current_app.config
+    cfg = app.config
     timeout = float(cfg.get("SPACEKG_TIMEOUT") or 0) or None
     max_rows = int(cfg.get("SPACEKG_MAX_ROWS") or 0) or None
     deadline = R.Deadline(timeout)
-    store = get_store()
-    base_iri = request.base_url
+    store = get_store(app)
 
     def work():
+        # pyoxigraph result iterators are bound to the thread that made them: they must not
+        # travel to the request thread inside an exception's traceback
+        try:
+            return _work()
+        except Exception as exc:
+            raise exc.with_traceback(None) from None
+
+    def _work():
         raw = store.execute(query, default_graphs=default_graphs, named_graphs=named_graphs,
                             base_iri=base_iri, timeout=timeout)
         fmt, media = chosen if chosen else R.negotiate(
@@ -267,7 +369,7 @@ def _run_query(query: str) -> Response:
         prefixes = analyze(query).prefixes if fmt.name in ("turtle", "trig") else None
         return R.render_triples(raw.triples, fmt, media, max_rows, deadline, prefixes)
 
-    future = executor().submit(work)
+    future = executor(app).submit(work)
     try:
         rendered = future.result(timeout=timeout)
     except FutureTimeout:
@@ -289,15 +391,16 @@ def _run_query(query: str) -> Response:
     ctype = rendered.media_type
     if ctype.startswith("text/") or ctype.endswith(("json", "xml")) or ctype.startswith("application/n-"):
         ctype += "; charset=utf-8"
-    resp = Response(rendered.body, status=200, content_type=ctype)
-    resp.headers.update(CORS_HEADERS)
-    resp.headers["Vary"] = "Accept"
+    headers = [("Content-Type", ctype), *CORS_HEADERS.items(), ("Vary", "Accept")]
     if max_rows:
-        resp.headers["X-SPARQL-Max-Rows"] = str(max_rows)
+        headers.append(("X-SPARQL-Max-Rows", str(max_rows)))
     if rendered.truncated_at is not None:
-        resp.headers["X-SPARQL-Truncated"] = "true"
-        resp.headers["Warning"] = f'199 spacekg "result truncated to {rendered.truncated_at} rows"'
-    return resp
+        headers.append(("X-SPARQL-Truncated", "true"))
+        headers.append(("Warning", f'199 spacekg "result truncated to {rendered.truncated_at} rows"'))
+    out = (headers, rendered.body)
+    if cache is not None and not info.services:
+        cache.put(key, out)
+    return out
 
 
 def _run_update(update: str) -> Response:
@@ -317,7 +420,15 @@ def _run_update(update: str) -> Response:
     except StoreUnavailable as exc:
         log.error("store failure: %s", exc)
         raise ProtocolError(502, str(exc)) from None
+    finally:
+        _invalidate_cache()
     return Response(status=204)
+
+
+def _invalidate_cache() -> None:
+    cache = current_app.extensions.get("spacekg_cache")
+    if cache is not None:
+        cache.clear()
 
 
 def _service_description() -> Response:
@@ -341,6 +452,15 @@ DATASET_FORMATS = tuple(f for f in R.GRAPH_FORMATS if f.name in ("trig", "nquads
 
 @bp.route("/store", methods=["GET", "HEAD", "PUT", "POST", "DELETE"])
 def graph_store():
+    """SPARQL 1.1 Graph Store HTTP Protocol; see :func:`_graph_store`."""
+    try:
+        return _graph_store()
+    finally:
+        if request.method in ("PUT", "POST", "DELETE"):
+            _invalidate_cache()
+
+
+def _graph_store():
     """SPARQL 1.1 Graph Store HTTP Protocol (indirect identification: ``?graph=IRI`` or ``?default``).
 
     Without either parameter the request addresses the whole dataset (GET as TriG/N-Quads,
@@ -405,3 +525,108 @@ def graph_store():
     except QueryError as exc:
         raise ProtocolError(400, str(exc)) from None
     return Response(status=204 if existed else 201)
+
+
+# ------------------------------------------------------------------ fast path
+
+
+class FastQueryPath:
+    """WSGI middleware answering plain SPARQL queries on ``/sparql`` without Flask's request
+    machinery (about half of the per-request cost). Everything else, and every request it
+    is unsure about (updates, odd media types, bodies without Content-Length, bad
+    parameters), goes to the Flask app unchanged, so statuses and messages stay the same.
+
+    Args:
+        app: the Flask app (config, store, workers, cache).
+        wsgi_app: the WSGI callable to fall back to.
+    """
+
+    def __init__(self, app, wsgi_app):
+        self.app = app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") not in ("/sparql", "/sparql/"):
+            return self.wsgi_app(environ, start_response)
+        try:
+            args = self._parse(environ)
+        except (ValueError, UnicodeDecodeError, KeyError):
+            args = None
+        if args is None:
+            return self.wsgi_app(environ, start_response)
+        query, dgs, ngs, fparam = args
+        try:
+            headers, body = answer_query(self.app, query, dgs, ngs, environ.get("HTTP_ACCEPT"), fparam,
+                                         self._base_url(environ))
+            status = 200
+        except ProtocolError as exc:
+            status, body = exc.status, (exc.message.rstrip() + "\n").encode()
+            headers = [("Content-Type", "text/plain; charset=utf-8"), *CORS_HEADERS.items(),
+                       *exc.headers.items()]
+        except Exception:
+            log.exception("internal error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+            status, body = 500, b"internal server error (logged on the server)\n"
+            headers = [("Content-Type", "text/plain; charset=utf-8"), *CORS_HEADERS.items()]
+        from http import HTTPStatus
+
+        headers = [*headers, ("Content-Length", str(len(body))), ("X-Content-Type-Options", "nosniff")]
+        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        return [body]
+
+    def _parse(self, environ):
+        """``(query, default graphs, named graphs, format)`` or ``None`` to let Flask decide."""
+        from urllib.parse import parse_qs
+
+        method = environ.get("REQUEST_METHOD")
+        qs = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True, errors="strict")
+        if "update" in qs:
+            return None
+        if method == "GET":
+            params = qs
+        elif method == "POST":
+            mt, _, rest = (environ.get("CONTENT_TYPE") or "").partition(";")
+            mt = mt.strip().lower()
+            if mt not in (FORM_TYPE, QUERY_TYPE) or "charset" in rest.lower() and \
+                    rest.lower().split("charset=", 1)[1].strip().strip('"') not in ("utf-8", "utf8"):
+                return None
+            length = environ.get("CONTENT_LENGTH")
+            limit = self.app.config.get("MAX_CONTENT_LENGTH")
+            if not length or (limit and int(length) > limit) or environ.get("HTTP_AUTHORIZATION"):
+                return None
+            raw = environ["wsgi.input"].read(int(length))
+            import io
+
+            environ["wsgi.input"] = io.BytesIO(raw)  # for the fallback
+            if mt == FORM_TYPE:
+                form = parse_qs(raw.decode("utf-8"), keep_blank_values=True, errors="strict")
+                if "update" in form:
+                    return None
+                params = {k: qs.get(k, []) + form.get(k, []) for k in set(qs) | set(form)}
+            else:
+                if "query" in qs:
+                    return None
+                params = dict(qs, query=[raw.decode("utf-8")])
+        else:
+            return None
+        queries = params.get("query", [])
+        if len(queries) != 1:
+            return None
+        dgs, ngs = params.get("default-graph-uri"), params.get("named-graph-uri")
+        for g in (dgs or []) + (ngs or []):
+            if not urlsplit(g).scheme:
+                return None
+        fparam = (params.get("format") or params.get("output") or [None])[0]
+        return queries[0], dgs, ngs, fparam
+
+    @staticmethod
+    def _base_url(environ) -> str:
+        from urllib.parse import quote
+
+        host = environ.get("HTTP_HOST")
+        if not host:
+            host = environ.get("SERVER_NAME", "localhost")
+            port = environ.get("SERVER_PORT")
+            if port and port not in ("80", "443"):
+                host += ":" + port
+        path = quote(environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", ""))
+        return f"{environ.get('wsgi.url_scheme', 'http')}://{host}{path}"
