@@ -225,7 +225,8 @@ def apply_domain_rules(rules: list[DomainRule], triples: set) -> dict:
                 t = _inst(pattern, env)
                 if t and not isinstance(t[0], Literal):
                     out[t].append((rule.id, tuple(premises)))
-    return out
+    # deterministic order (query results follow hash order, which varies between processes)
+    return {t: sorted(set(ds), key=lambda d: (d[0], [_key(x) for x in d[1]])) for t, ds in out.items()}
 
 
 def _inst(pattern, env):
@@ -282,7 +283,7 @@ def owl_closure(triples: set, engine: str = "reasonable") -> set:
             if not extra:
                 return out
             closure = out | extra
-            g = list(closure)
+            g = [t for t in closure if not (t[1] == RDF.type and t[2] == OWL.InverseFunctionalProperty)]
     if engine == "owlrl":
         import owlrl
 
@@ -466,15 +467,15 @@ class Explainer:
             if (o, OWL.sameAs, s) in known:
                 return Derivation("eq-sym", ((o, OWL.sameAs, s),))
             for q in sorted(self.functional, key=str):
-                for x in by_po.get((q, s), ()):
+                for x in sorted(by_po.get((q, s), ()), key=_key1):
                     if (x, q, o) in known:
                         return Derivation("prp-fp", ((q, RDF.type, OWL.FunctionalProperty), (x, q, s), (x, q, o)))
             for q in sorted(self.inv_functional, key=str):
-                for y in by_sp.get((s, q), ()):
+                for y in sorted(by_sp.get((s, q), ()), key=_key1):
                     if (o, q, y) in known:
                         return Derivation("prp-ifp", ((q, RDF.type, OWL.InverseFunctionalProperty),
                                                       (s, q, y), (o, q, y)))
-            for m in by_sp.get((s, OWL.sameAs), ()):
+            for m in sorted(by_sp.get((s, OWL.sameAs), ()), key=_key1):
                 if (m, OWL.sameAs, o) in known and m not in (s, o):
                     return Derivation("eq-trans", ((s, OWL.sameAs, m), (m, OWL.sameAs, o)))
         for q in sorted(self.sub_prop.get(p, ()), key=str):
