@@ -234,12 +234,12 @@ class Server:
         self.log.close()
 
 
-def start_spacekg(nq: Path, work: Path, cache_mb: float = 64) -> Server:
+def start_spacekg(nq: Path, work: Path, cache_mb: float = 64, extra: tuple = ()) -> Server:
     port = free_port()
     exe = shutil.which("spacekg")
     cmd = [exe] if exe else [sys.executable, "-m", "spacekg.cli"]
     cmd += ["serve", "--port", str(port), "--build-dir", str(nq.parent), "--store", str(work / "spacekg-store"),
-            "--threads", "8", "--cache-mb", str(cache_mb)]
+            "--cache-mb", str(cache_mb), *extra]
     if nq.name != "spacekg.nq":
         raise ValueError("the build file must be called spacekg.nq")
     return Server("spacekg", cmd, port, "/sparql", work)
@@ -384,28 +384,38 @@ def run_load(server: Server, params: dict, concurrency: int, duration: float, wa
         t.start()
     start = time.perf_counter()
     stop_at[:] = [start + warmup + duration, start + warmup]
-    rss0 = server.rss_mib()
     barrier.wait()
     time.sleep(warmup)
     cpu0 = server.cpu_seconds()
     for t in threads:
         t.join()
     cpu1 = server.cpu_seconds()
-    all_lat = sorted(x for lst in lat for x in lst)
-    n = len(all_lat)
     kinds = {}
     for d in per_kind:
         for k, v in d.items():
             kinds.setdefault(k, []).extend(v)
+    return {"lat": [x for lst in lat for x in lst], "errors": sum(errors), "cpu": cpu1 - cpu0,
+            "seconds": duration, "kinds": kinds}
+
+
+def summarise(rounds: list[dict], rss_before: float, rss_after: float) -> dict:
+    """Throughput, latency percentiles, errors and CPU per query over measured rounds."""
+    lat = sorted(x for r in rounds for x in r["lat"])
+    n = len(lat)
+    secs = sum(r["seconds"] for r in rounds)
+    kinds: dict = {}
+    for r in rounds:
+        for k, v in r["kinds"].items():
+            kinds.setdefault(k, []).extend(v)
     return {
         "queries": n,
-        "qps": n / duration,
-        "p50_ms": 1000 * all_lat[n // 2] if n else float("nan"),
-        "p99_ms": 1000 * all_lat[min(n - 1, int(n * 0.99))] if n else float("nan"),
-        "errors": sum(errors),
-        "cpu_ms_per_query": 1000 * (cpu1 - cpu0) / n if n else float("nan"),
-        "rss_before_mib": rss0,
-        "rss_after_mib": server.rss_mib(),
+        "qps": n / secs,
+        "p50_ms": 1000 * lat[n // 2] if n else float("nan"),
+        "p99_ms": 1000 * lat[min(n - 1, int(n * 0.99))] if n else float("nan"),
+        "errors": sum(r["errors"] for r in rounds),
+        "cpu_ms_per_query": 1000 * sum(r["cpu"] for r in rounds) / n if n else float("nan"),
+        "rss_before_mib": rss_before,
+        "rss_after_mib": rss_after,
         "p50_by_kind_ms": {k: 1000 * statistics.median(v) for k, v in sorted(kinds.items())},
     }
 
@@ -427,12 +437,16 @@ def build_file(arg: str | None, work: Path) -> Path:
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--sizes", default="real,100k,1m", help="comma list of real, 100k, 1m or a number")
-    ap.add_argument("--duration", type=float, default=10.0, help="measured seconds per run")
-    ap.add_argument("--warmup", type=float, default=2.0)
+    ap.add_argument("--duration", type=float, default=12.0,
+                    help="measured seconds per server and concurrency (split over the rounds)")
+    ap.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each round")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds per server and concurrency")
     ap.add_argument("--concurrency", default="1,8")
     ap.add_argument("--build", help="the real graph (default build/spacekg.nq, built if absent)")
     ap.add_argument("--json", help="write all figures to this file")
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--servers", default="oxigraph,spacekg")
+    ap.add_argument("--serve-args", default="", help="extra `spacekg serve` options, e.g. '--workers 4'")
     ap.add_argument("--cache-mb", type=float, default=64,
                     help="spacekg's answer cache (0: off, to compare engines without it)")
     args = ap.parse_args(argv)
@@ -456,24 +470,34 @@ def main(argv=None):
             n_quads = sum(1 for _ in open(nq, encoding="utf-8"))
             print(f"\n== graph {size}: {n_quads} quads ==")
             rnd = random.Random(args.seed)
-            for name in ("oxigraph", "spacekg"):
-                t0 = time.perf_counter()
-                srv = start_oxigraph(nq, work) if name == "oxigraph" else \
-                    start_spacekg(nq, work, args.cache_mb)
-                load_s = time.perf_counter() - t0
-                try:
-                    params = sample_parameters(srv, rnd)
-                    for c in conc:
-                        r = run_load(srv, params, c, args.duration, args.warmup, args.seed)
-                        r.update(graph=size, quads=n_quads, server=name, concurrency=c, startup_s=load_s)
+            servers = {}
+            try:
+                for name in args.servers.split(","):
+                    t0 = time.perf_counter()
+                    servers[name] = start_oxigraph(nq, work) if name == "oxigraph" else \
+                        start_spacekg(nq, work, args.cache_mb, tuple(args.serve_args.split()))
+                    print(f"# {name} ready in {time.perf_counter() - t0:.1f} s", file=sys.stderr)
+                params = sample_parameters(next(iter(servers.values())), rnd)
+                for c in conc:
+                    # rounds alternate between the servers so that background load hits both alike
+                    rounds = {name: [] for name in servers}
+                    rss0 = {name: srv.rss_mib() for name, srv in servers.items()}
+                    for i in range(args.rounds):
+                        for name, srv in servers.items():
+                            rounds[name].append(run_load(srv, params, c, args.duration / args.rounds,
+                                                         args.warmup, args.seed + i))
+                    for name, srv in servers.items():
+                        r = summarise(rounds[name], rss0[name], srv.rss_mib())
+                        r.update(graph=size, quads=n_quads, server=name, concurrency=c)
                         results.append(r)
                         print(f"{name:9s} c={c:<2d} {r['qps']:8.1f} q/s  p50 {r['p50_ms']:7.2f} ms  "
                               f"p99 {r['p99_ms']:8.2f} ms  errors {r['errors']}  cpu/query "
                               f"{r['cpu_ms_per_query']:6.2f} ms  rss {r['rss_before_mib']:.0f}->"
                               f"{r['rss_after_mib']:.0f} MiB", flush=True)
-                finally:
+            finally:
+                for srv in servers.values():
                     srv.stop()
-            for c in conc:
+            for c in conc if "," in args.servers else ():
                 a = next(r for r in results if r["graph"] == size and r["server"] == "spacekg" and r["concurrency"] == c)
                 b = next(r for r in results if r["graph"] == size and r["server"] == "oxigraph" and r["concurrency"] == c)
                 print(f"ratio spacekg/oxigraph c={c}: throughput {a['qps'] / b['qps']:.2f}  "

@@ -326,6 +326,14 @@ def render_solutions(variables: list[str], rows: Iterator, fmt: Format, media_ty
     return Rendered(body.encode("utf-8"), media_type, max_rows if cut else None)
 
 
+def render_native(solutions, fmt: Format, media_type: str) -> Rendered:
+    """Write SELECT solutions with pyoxigraph's own serialiser (no Python object per row).
+
+    Only for results that cannot exceed the row cap (the caller checks the query's LIMIT).
+    """
+    return Rendered(solutions.serialize(format=fmt.ox_format), media_type)
+
+
 def render_boolean(value: bool, fmt: Format, media_type: str) -> Rendered:
     """Write an ASK result (CSV/TSV as pyoxigraph writes them: ``true``/``false``)."""
     if fmt.name == "json":

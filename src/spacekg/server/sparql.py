@@ -27,7 +27,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from spacekg.server import results as R
 from spacekg.server.servicedesc import service_description
-from spacekg.server.sparqltext import analyze, quick_analyze
+from spacekg.server.sparqltext import analyze, final_limit, quick_analyze
 from spacekg.server.store import (
     QueryError,
     StoreUnavailable,
@@ -363,6 +363,11 @@ def answer_query(app, query: str, default_graphs, named_graphs, accept: str | No
         fmt, media = chosen if chosen else R.negotiate(
             R.GRAPH_FORMATS if raw.kind == "triples" else R.SOLUTION_FORMATS, accept, fparam)
         if raw.kind == "solutions":
+            if raw.native is not None and (max_rows is None or (final_limit(query) or max_rows + 1) <= max_rows):
+                try:
+                    return R.render_native(raw.native, fmt, media)
+                except RuntimeError as exc:  # an evaluation error met while serialising
+                    raise QueryError(f"query evaluation failed: {exc}") from None
             return R.render_solutions(raw.variables, raw.rows, fmt, media, max_rows, deadline)
         if raw.kind == "boolean":
             return R.render_boolean(raw.boolean, fmt, media)

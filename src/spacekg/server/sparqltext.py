@@ -150,6 +150,19 @@ def quick_analyze(text: str) -> QueryInfo:
     return QueryInfo()
 
 
+_FINAL_LIMIT = re.compile(r"(?:\bLIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?|\bOFFSET\s+\d+\s+LIMIT\s+(\d+))\s*\Z",
+                          re.IGNORECASE)
+
+
+def final_limit(text: str) -> int | None:
+    """The query's top-level ``LIMIT`` when it ends the text (``… LIMIT n [OFFSET m]``), else
+    ``None``. A LIMIT inside a group cannot end the text, which ends with ``}`` then."""
+    m = _FINAL_LIMIT.search(text)
+    if not m or "#" in text[text.rfind("\n", 0, m.start()) + 1:m.start()]:
+        return None  # (a LIMIT on a line with a '#' may be in a comment: not trusted)
+    return int(m.group(1) or m.group(2))
+
+
 def update_services(text: str) -> list[str | None]:
     """The ``SERVICE`` targets of an update (same rules as :func:`analyze`)."""
     return analyze(text).services

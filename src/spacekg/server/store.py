@@ -116,6 +116,7 @@ class RawResult:
     rows: Iterator | None = None
     boolean: bool | None = None
     triples: Iterator | None = None
+    native: object = None  # the pyoxigraph QuerySolutions, for its own (faster) serialisers
 
 
 def _evaluating(it):
@@ -129,7 +130,8 @@ def _evaluating(it):
 
 def _wrap(result) -> RawResult:
     if isinstance(result, ox.QuerySolutions):
-        return RawResult("solutions", [v.value for v in result.variables], rows=_evaluating(result))
+        return RawResult("solutions", [v.value for v in result.variables], rows=_evaluating(result),
+                         native=result)
     if isinstance(result, ox.QueryBoolean):
         return RawResult("boolean", boolean=bool(result))
     if isinstance(result, ox.QueryTriples):
