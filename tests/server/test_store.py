@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import rdflib
 from rdflib import BNode, Literal, URIRef
-from sparql_support import SAMPLE, SK
+from sparql_support import SAMPLE, SK, TOKEN
 
 from spacekg.server import create_app
 from spacekg.server.sparqltext import analyze, inject_using, inject_values, ntriples_term
@@ -96,3 +96,31 @@ def test_inject_using_skips_delete_where_and_data():
     out = inject_using(u, ["http://g/1"], ["http://g/2"])
     assert out.count("USING <http://g/1> USING NAMED <http://g/2> WHERE") == 1
     assert "DELETE WHERE { ?a ?b ?c }" in out
+
+
+def test_result_cache_is_bounded_and_cleared():
+    from spacekg.server.sparql import ResultCache
+
+    c = ResultCache(16 * 100)  # entries over 100 bytes are not kept
+    for i in range(100):
+        c.put((f"q{i}",), ([], b"x" * 90))
+    assert c.size <= 1600 and len(c.items) < 100
+    assert c.get(("q99",)) is not None and c.get(("q0",)) is None  # least recently used went first
+    c.put(("big",), ([], b"x" * 200))
+    assert c.get(("big",)) is None
+    c.clear()
+    assert c.size == 0 and c.get(("q99",)) is None
+
+
+def test_answers_are_cached_until_a_write(make_app):
+    app = make_app()
+    client = app.test_client()
+    q = {"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"}
+    first = client.get("/sparql", query_string=q).get_data()
+    cache = app.extensions["spacekg_cache"]
+    hits = cache.hits
+    assert client.get("/sparql", query_string=q).get_data() == first and cache.hits == hits + 1
+    r = client.post("/sparql", data={"update": "INSERT DATA { <http://e/a> <http://e/b> 1 }"},
+                    headers={"Authorization": f"Bearer {TOKEN}"})
+    assert r.status_code == 204
+    assert client.get("/sparql", query_string=q).get_data() != first

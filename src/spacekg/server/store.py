@@ -738,11 +738,15 @@ def open_embedded(*, data: list[str] | None, store_dir: str | None, build_dir: s
         log.info("loaded %d file(s) into memory in %.1f s", len(sources), time.perf_counter() - t0)
         return EmbeddedStore(st, default_graph)
     sdir = Path(store_dir or "store")
-    if read_only:  # a worker process of `spacekg serve --workers N`: the parent loaded the store
-        return EmbeddedStore(ox.Store.read_only(str(sdir)), default_graph, updatable=False)
-    sdir.mkdir(parents=True, exist_ok=True)
+    try:
+        if read_only:  # a worker process of `spacekg serve --workers N`: the parent loaded the store
+            return EmbeddedStore(ox.Store.read_only(str(sdir)), default_graph, updatable=False)
+        sdir.mkdir(parents=True, exist_ok=True)
+        st = ox.Store(str(sdir))
+    except OSError as exc:
+        raise SpacekgError(f"cannot open the store ({exc}); is another `spacekg serve` using it? "
+                           "Use --store DIR for a second server", path=str(sdir)) from None
     stamp_path = sdir / STAMP_FILE
-    st = ox.Store(str(sdir))
     old = json.loads(stamp_path.read_text()) if stamp_path.is_file() else None
     if not sources:
         if old is None and not any(True for _ in st.quads_for_pattern(None, None, None)):
