@@ -209,7 +209,8 @@ def apply_domain_rules(rules: list[DomainRule], triples: set) -> dict:
     from rdflib.term import Variable
 
     store = ox.Store()
-    store.bulk_extend([ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples])
+    store.bulk_extend([ox.Quad(_ox(s), _ox(p), _ox(o)) for s, p, o in triples
+                       if not isinstance(s, Literal) and isinstance(p, URIRef)])
     out: dict = defaultdict(list)
     for rule in rules:
         for row in store.query(rule.select):
