@@ -38,7 +38,9 @@ class LiveServer:
             ["serve", "--port", str(self.port), *args]
         self.log = open(Path(cwd or HERE) / f".serve-{self.port}.log", "w+") if cwd else \
             open(os.devnull, "w")
-        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT)
+        # own session: stop() can also reap worker processes (serve --workers) by group id
+        self.proc = subprocess.Popen(cmd, cwd=cwd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     start_new_session=True)
         deadline = time.monotonic() + startup
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -59,4 +61,8 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(10)
+        try:  # anything left in the server's own process group (its workers)
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
         self.log.close()

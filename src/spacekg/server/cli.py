@@ -102,20 +102,19 @@ def _serve_workers(config: dict, host: str, port: int, workers: int, threads: in
     import subprocess
     import sys
 
-    from spacekg.server.store import open_store
+    from spacekg.errors import SpacekgError
 
-    st = open_store(config)  # (re)load the build into the on-disk store, then release it
-    st.close()
-    del st
-    import gc
-
-    gc.collect()
+    env = dict(os.environ, SPACEKG_WORKER_CONFIG=json.dumps(config))
+    # (re)load the on-disk store in a short-lived process: the bulk loader's memory goes with it
+    load = subprocess.run([sys.executable, "-m", "spacekg.server.worker", "--load-only"], env=env,
+                          stderr=subprocess.PIPE, text=True)
+    if load.returncode:
+        raise SpacekgError(load.stderr.strip().removeprefix("error: ") or "loading the store failed")
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     sock.listen(1024)
     sock.set_inheritable(True)
-    env = dict(os.environ, SPACEKG_WORKER_CONFIG=json.dumps(config))
 
     def die_with_parent():  # Linux: a worker gets SIGTERM when this process dies
         try:
@@ -125,12 +124,7 @@ def _serve_workers(config: dict, host: str, port: int, workers: int, threads: in
         except OSError:
             pass
 
-    procs = [subprocess.Popen([sys.executable, "-m", "spacekg.server.worker", "--fd", str(sock.fileno()),
-                               "--threads", str(threads), "--channel-timeout", str(channel_timeout)],
-                              pass_fds=(sock.fileno(),), env=env, preexec_fn=die_with_parent)
-             for _ in range(workers)]
-    click.echo(f"spacekg: serving http://{host}:{port}/sparql with {workers} worker processes "
-               f"(pid {os.getpid()})", err=True)
+    procs: list = []
     stopping = []
 
     def stop(signum, frame):
@@ -139,8 +133,16 @@ def _serve_workers(config: dict, host: str, port: int, workers: int, threads: in
             if p.poll() is None:
                 p.terminate()
 
-    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGTERM, stop)  # before any worker exists: none can be orphaned
     signal.signal(signal.SIGINT, stop)
+    procs += [subprocess.Popen([sys.executable, "-m", "spacekg.server.worker", "--fd", str(sock.fileno()),
+                               "--threads", str(threads), "--channel-timeout", str(channel_timeout)],
+                              pass_fds=(sock.fileno(),), env=env, preexec_fn=die_with_parent)
+             for _ in range(workers)]
+    if stopping:  # a signal came while the workers were starting
+        stop(None, None)
+    click.echo(f"spacekg: serving http://{host}:{port}/sparql with {workers} worker processes "
+               f"(pid {os.getpid()})", err=True)
     code = 0
     while any(p.poll() is None for p in procs):
         for p in procs:
