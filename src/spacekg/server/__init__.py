@@ -87,7 +87,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from spacekg.server.sparql import bp as sparql_bp
 
     app.register_blueprint(sparql_bp)
-    from spacekg.server.sparql import FastQueryPath
+    from spacekg.server.fastpath import FastQueryPath
 
     app.wsgi_app = FastQueryPath(app, app.wsgi_app)
     try:
