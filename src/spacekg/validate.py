@@ -494,7 +494,7 @@ def evidence_passage(ds_union, iris: IRIs, focus, path, value) -> str | None:
         for sel in ds_union.objects(target, OA.hasSelector):
             exact = ds_union.value(sel, OA.exact)
             if exact is not None:
-                return f"«{exact}» ({_short(doc)})"
+                return f"«{' '.join(str(exact).split())}» ({_short(doc)})"
     return None
 
 
@@ -520,7 +520,7 @@ def readable(report: Report, ds, iris: IRIs, limit: int = 200) -> str:
         lines.append(f"[{r.severity}] {_label(union, r.focus)}")
         if r.path is not None:
             lines.append(f"    path:    {_short(r.path)}")
-        if r.value is not None:
+        if r.value is not None and r.value != r.focus:
             lines.append(f"    value:   {_label(union, r.value)}")
         lines.append(f"    message: {r.message}")
         lines.append(f"    shape:   {_short(r.source) if r.source.startswith('http') else r.source}")
