@@ -124,3 +124,16 @@ def test_answers_are_cached_until_a_write(make_app):
                     headers={"Authorization": f"Bearer {TOKEN}"})
     assert r.status_code == 204
     assert client.get("/sparql", query_string=q).get_data() != first
+
+
+def test_service_allow_list_holds_for_every_caller(store):
+    """The browser runs users' queries through the accessor: the allow-list is enforced there too."""
+    from spacekg.server.store import ServiceNotAllowed
+
+    assert store.service_allow == ["https://query.wikidata.org/sparql"]
+    with pytest.raises(ServiceNotAllowed, match="evil.example"):
+        store.select("SELECT * WHERE { SERVICE <https://evil.example/sparql> { ?s ?p ?o } }")
+    with pytest.raises(ServiceNotAllowed):
+        store.ask("ASK { SERVICE ?endpoint { ?s ?p ?o } }")
+    with pytest.raises(ServiceNotAllowed):
+        store.update("INSERT { ?s ?p ?o } WHERE { SERVICE <http://169.254.169.254/> { ?s ?p ?o } }")

@@ -45,8 +45,8 @@ class RemoteStore(Store):
         return "{ ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } }"
 
     def __init__(self, query_url: str, update_url: str | None = None, default_graph="union",
-                 timeout: float = 30.0):
-        super().__init__(default_graph)
+                 timeout: float = 30.0, service_allow: list[str] | None = None):
+        super().__init__(default_graph, service_allow)
         import requests
 
         self.query_url = query_url
@@ -84,6 +84,7 @@ class RemoteStore(Store):
 
     def execute(self, query, *, bindings=None, default_graphs=None, named_graphs=None,
                 base_iri=None, timeout=None) -> RawResult:
+        self._guard(query)
         if bindings:
             try:
                 query = inject_values(query, bindings)
@@ -115,6 +116,7 @@ class RemoteStore(Store):
     def update(self, update, *, using_graphs=None, using_named_graphs=None, base_iri=None):
         if not self.update_url:
             raise StoreUnavailable("the store behind this server is read-only (no --update-url)")
+        self._guard(update)
         if (using_graphs or using_named_graphs):
             if update_has_dataset(update):
                 raise QueryError("the update names its own dataset (USING or WITH) and the request "

@@ -30,7 +30,9 @@ from spacekg.server.servicedesc import service_description
 from spacekg.server.sparqltext import analyze, final_limit, quick_analyze
 from spacekg.server.store import (
     QueryError,
+    ServiceNotAllowed,
     StoreUnavailable,
+    check_services,
     get_store,
     rdf_format_for_media_type,
 )
@@ -181,14 +183,10 @@ def _check_services(services: list[str | None]) -> None:
 
 
 def _check_services_for(app, services: list[str | None]) -> None:
-    allow = allowed_services(app)
-    for iri in services:
-        if iri is None:
-            raise ProtocolError(403, "SERVICE with a variable endpoint is not allowed on this server")
-        host = (urlsplit(iri).hostname or "").lower()
-        if not any(iri == a or (("/" not in a) and host == a.lower()) for a in allow):
-            raise ProtocolError(403, f"SERVICE <{iri}> is not allowed on this server; allowed: "
-                                     f"{', '.join(allow) or 'none'}")
+    try:
+        check_services(services, allowed_services(app))
+    except ServiceNotAllowed as exc:
+        raise ProtocolError(403, str(exc)) from None
 
 
 # ------------------------------------------------------------------ /sparql

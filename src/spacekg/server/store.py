@@ -52,6 +52,31 @@ class QueryError(Exception):
     """The request is wrong (syntax error, bad IRI, bad data): HTTP 400, message shown."""
 
 
+class ServiceNotAllowed(QueryError):
+    """The query calls a SERVICE endpoint outside the allow-list (HTTP 403 at the endpoint)."""
+
+
+def check_services(services: list[str | None], allow: list[str]) -> None:
+    """Refuse SERVICE targets outside ``allow`` (full endpoint URLs, or host names).
+
+    Args:
+        services: targets from :func:`~spacekg.server.sparqltext.analyze` (``None``: a variable).
+        allow: the allow-list.
+
+    Raises:
+        ServiceNotAllowed: naming the first refused target.
+    """
+    from urllib.parse import urlsplit
+
+    for iri in services:
+        if iri is None:
+            raise ServiceNotAllowed("SERVICE with a variable endpoint is not allowed on this server")
+        host = (urlsplit(iri).hostname or "").lower()
+        if not any(iri == a or ("/" not in a and host == a.lower()) for a in allow):
+            raise ServiceNotAllowed(f"SERVICE <{iri}> is not allowed on this server; allowed: "
+                                    f"{', '.join(allow) or 'none'}")
+
+
 class StoreUnavailable(Exception):
     """The store behind the server failed or cannot be reached: HTTP 502, logged."""
 
@@ -186,10 +211,22 @@ class Store:
 
     updatable = False
 
-    def __init__(self, default_graph="union"):
+    def __init__(self, default_graph="union", service_allow: list[str] | None = None):
         self.default_graph = default_graph
+        #: SERVICE allow-list enforced on every query and update run through this store,
+        #: whoever calls it (the endpoint, the browser); ``None``: no check
+        self.service_allow = service_allow
         self._stats = None
         self._stats_lock = threading.Lock()
+
+    def _guard(self, text: str) -> None:
+        """Refuse SERVICE calls outside the allow-list (see :func:`check_services`)."""
+        if self.service_allow is not None:
+            from spacekg.server.sparqltext import quick_analyze
+
+            services = quick_analyze(text).services
+            if services:
+                check_services(services, self.service_allow)
 
     # -- for the browser ------------------------------------------------------------
     def select(self, query: str, bindings: dict[str, Node] | None = None) -> list[dict[str, Node]]:
@@ -378,8 +415,9 @@ class EmbeddedStore(Store):
         updatable: whether the endpoint may write to it (token-protected).
     """
 
-    def __init__(self, store: ox.Store, default_graph="union", updatable: bool = True):
-        super().__init__(default_graph)
+    def __init__(self, store: ox.Store, default_graph="union", updatable: bool = True,
+                 service_allow: list[str] | None = None):
+        super().__init__(default_graph, service_allow)
         self.store = store
         self.updatable = updatable
 
@@ -397,6 +435,7 @@ class EmbeddedStore(Store):
 
     def execute(self, query, *, bindings=None, default_graphs=None, named_graphs=None,
                 base_iri=None, timeout=None) -> RawResult:
+        self._guard(query)
         try:
             kw = self._dataset_kwargs(query, default_graphs, named_graphs)
             if bindings:
@@ -421,6 +460,7 @@ class EmbeddedStore(Store):
         return iter(self.store.query(query))
 
     def update(self, update, *, using_graphs=None, using_named_graphs=None, base_iri=None):
+        self._guard(update)
         update = _apply_using(update, using_graphs, using_named_graphs)
         try:
             self.store.update(update, base_iri=base_iri)
@@ -545,7 +585,8 @@ def load_files(store: ox.Store, paths: list[Path], *, bulk: bool) -> int:
 
 
 def open_embedded(*, data: list[str] | None, store_dir: str | None, build_dir: str | None,
-                  default_graph="union", read_only: bool = False) -> EmbeddedStore:
+                  default_graph="union", read_only: bool = False,
+                  service_allow: list[str] | None = None) -> EmbeddedStore:
     """Open the embedded store and (re)load its sources when they changed.
 
     With ``data`` files and no ``store_dir`` the store is in memory. With ``read_only`` the
@@ -567,11 +608,12 @@ def open_embedded(*, data: list[str] | None, store_dir: str | None, build_dir: s
         t0 = time.perf_counter()
         load_files(st, sources, bulk=False)
         log.info("loaded %d file(s) into memory in %.1f s", len(sources), time.perf_counter() - t0)
-        return EmbeddedStore(st, default_graph)
+        return EmbeddedStore(st, default_graph, service_allow=service_allow)
     sdir = Path(store_dir or "store")
     try:
         if read_only:  # a worker process of `spacekg serve --workers N`: the parent loaded the store
-            return EmbeddedStore(ox.Store.read_only(str(sdir)), default_graph, updatable=False)
+            return EmbeddedStore(ox.Store.read_only(str(sdir)), default_graph, updatable=False,
+                                 service_allow=service_allow)
         sdir.mkdir(parents=True, exist_ok=True)
         st = ox.Store(str(sdir))
     except OSError as exc:
@@ -584,10 +626,10 @@ def open_embedded(*, data: list[str] | None, store_dir: str | None, build_dir: s
             raise SpacekgError(f"nothing to serve: {Path(build_dir or 'build') / BUILD_FILE} does not "
                                "exist (run `spacekg build` first) and the store is empty; "
                                "or pass --data FILE…", path=str(sdir))
-        return EmbeddedStore(st, default_graph)
+        return EmbeddedStore(st, default_graph, service_allow=service_allow)
     prints = [_file_fingerprint(p) for p in sources]
     if old and [{k: f[k] for k in ("path", "size", "mtime_ns")} for f in old.get("files", [])] == prints:
-        return EmbeddedStore(st, default_graph)
+        return EmbeddedStore(st, default_graph, service_allow=service_allow)
     for f, p in zip(prints, sources, strict=True):
         f["sha256"] = _sha256(p)
     same_content = old and [(f["path"], f["sha256"]) for f in old.get("files", [])] == \
@@ -600,18 +642,19 @@ def open_embedded(*, data: list[str] | None, store_dir: str | None, build_dir: s
         log.info("loaded %s into %s in %.1f s", ", ".join(map(str, sources)), sdir,
                  time.perf_counter() - t0)
     stamp_path.write_text(json.dumps({"files": prints, "loaded_at": time.time()}, indent=1))
-    return EmbeddedStore(st, default_graph)
+    return EmbeddedStore(st, default_graph, service_allow=service_allow)
 
 
 def open_store(config: dict) -> Store:
     """Open the store an app is configured for (see ``create_app`` for the keys)."""
     dg = config.get("SPACEKG_DEFAULT_GRAPH", "union")
+    allow = list(config.get("SPACEKG_SERVICE_ALLOW") or [])
     if config.get("SPACEKG_STORE_URL"):
         return RemoteStore(config["SPACEKG_STORE_URL"], config.get("SPACEKG_UPDATE_URL"), dg,
-                           timeout=float(config.get("SPACEKG_TIMEOUT") or 30))
+                           timeout=float(config.get("SPACEKG_TIMEOUT") or 30), service_allow=allow)
     return open_embedded(data=config.get("SPACEKG_DATA"), store_dir=config.get("SPACEKG_STORE_DIR"),
                          build_dir=config.get("SPACEKG_BUILD_DIR"), default_graph=dg,
-                         read_only=bool(config.get("SPACEKG_READ_ONLY")))
+                         read_only=bool(config.get("SPACEKG_READ_ONLY")), service_allow=allow)
 
 
 _open_lock = threading.Lock()
@@ -638,5 +681,5 @@ def get_store(app=None) -> Store:
 
 from spacekg.server.remote import RemoteStore  # noqa: E402  (it builds on the classes above)
 
-__all__ = ["EmbeddedStore", "QueryError", "RawResult", "RemoteStore", "Store", "StoreUnavailable",
+__all__ = ["EmbeddedStore", "QueryError", "ServiceNotAllowed", "check_services", "RawResult", "RemoteStore", "Store", "StoreUnavailable",
            "get_store", "open_store", "to_oxigraph", "to_rdflib"]
