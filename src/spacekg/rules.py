@@ -330,20 +330,14 @@ class RuleEngine:
             env: dict = {}
             strings: dict[str, str] = {}
             quals: set[str] = set()
-            ok = True
-            for var, item in preset.items():
-                env[var] = self.resolver.entity(item.entity)
-                if var in rule.surface:
-                    sm = rule.surface[var].search(item.surface)
-                    if not sm:
-                        ok = False
-                        break
-                    strings.update({k: v for k, v in sm.groupdict().items() if v is not None})
+            bound = [(var, item, item.entity) for var, item in preset.items()]
             for var in rule.mention_vars:
-                if m.group(var) is None:  # in an optional branch that did not match
-                    continue
-                item = ts.items[int(m.group(var))]
-                env[var] = self.resolver.entity(_in_context(item, preset))
+                if m.group(var) is not None:  # None: in an optional branch that did not match
+                    item = ts.items[int(m.group(var))]
+                    bound.append((var, item, _in_context(item, preset)))
+            ok = True
+            for var, item, eid in bound:
+                env[var] = self.resolver.entity(eid)
                 if var in rule.surface:
                     sm = rule.surface[var].search(item.surface)
                     if not sm:
