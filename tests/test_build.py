@@ -197,10 +197,6 @@ def test_corpus_equals_shared_copy():
         assert (Paths().sources / f.name).read_bytes() == f.read_bytes()
 
 
-def test_uriref_type():
-    assert isinstance(IRIs().res["x"], URIRef)
-
-
 def test_less_precise_dates_are_pruned(built, iris):
     """The 2018 summary dates isef2 2018-03-03 (curated) and 2018-03 (R-EVENT-DATE): only the
     precise date is stated. Apophis' approach: the JAXA talk gives the dateTime, the 2026

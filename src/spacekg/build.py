@@ -20,7 +20,6 @@ from spacekg import candidates as cand
 from spacekg.config import ROOT, IRIs
 from spacekg.curation import Fact, load_curated
 from spacekg.describe import describe_documents, describe_entities, describe_technology_areas
-from spacekg.errors import SpacekgError
 from spacekg.evidence import attach_evidence, record_mentions
 from spacekg.lexicon import Entry, load_lexicon
 from spacekg.mentions import Mention, MentionFinder
@@ -255,4 +254,4 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     return BuildResult(ds, analyses, facts, pipe, timings)
 
 
-__all__ = ["build_dataset", "BuildResult", "Paths", "Pipeline", "SpacekgError"]
+__all__ = ["build_dataset", "BuildResult", "Paths", "Pipeline"]

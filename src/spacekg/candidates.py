@@ -50,7 +50,11 @@ def find_candidates(text: str, mentions) -> list[Candidate]:
     for name, rx in PATTERNS:
         for m in rx.finditer(text):
             s, e = m.span(1)
-            if overlaps(s, e) or (s, e) in found:
+            while s < e and text[s] in "・-":  # a list separator is not part of the name
+                s += 1
+            while e > s and text[e - 1] in "・-":
+                e -= 1
+            if e - s < 2 or overlaps(s, e) or (s, e) in found:
                 continue
-            found[(s, e)] = Candidate(s, e, m.group(1), name)
+            found[(s, e)] = Candidate(s, e, text[s:e], name)
     return sorted(found.values(), key=lambda c: (c.start, c.end))

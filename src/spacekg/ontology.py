@@ -39,9 +39,7 @@ class Ontology:
         Raises:
             OntologyError: no such class in the ontology.
         """
-        if name not in self.superclasses:
-            raise OntologyError(f"unknown class sk:{name}")
-        return self.iris.sk[name]
+        return self._term(name, self.superclasses, "class")
 
     def prop(self, name: str) -> URIRef:
         """IRI of the property ``name``.
@@ -49,8 +47,11 @@ class Ontology:
         Raises:
             OntologyError: no such property in the ontology.
         """
-        if name not in self.properties:
-            raise OntologyError(f"unknown property sk:{name}")
+        return self._term(name, self.properties, "property")
+
+    def _term(self, name: str, known, kind: str) -> URIRef:
+        if name not in known:
+            raise OntologyError(f"unknown {kind} sk:{name}")
         return self.iris.sk[name]
 
     def is_a(self, classes: list[str] | set[str], wanted: str) -> bool:

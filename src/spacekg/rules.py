@@ -107,7 +107,7 @@ class Match:
     qualifiers: frozenset = frozenset()
 
 
-def _compile(pattern: str, where: str) -> tuple[str, dict[str, list[str]], dict[str, str]]:
+def _compile(pattern: str) -> tuple[str, dict[str, list[str]], dict[str, str]]:
     mention_vars: dict[str, list[str]] = {}
     value_vars: dict[str, str] = {}
 
@@ -145,7 +145,7 @@ def parse_rule(raw: dict, path: Path, ontology: Ontology | None) -> Rule:
     for key in ("id", "statement", "pattern", "produce"):
         if not raw.get(key):
             fail(f"lacks {key!r}")
-    text, mvars, vvars = _compile(str(raw["pattern"]), raw["id"])
+    text, mvars, vvars = _compile(str(raw["pattern"]))
     try:
         regex = re.compile(text, re.DOTALL)
     except re.error as exc:
