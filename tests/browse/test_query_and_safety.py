@@ -7,7 +7,7 @@ import re
 
 from helpers import BASE
 
-from spacekg.server.browse_examples import examples
+from spacekg.server.browse.examples import examples
 
 
 def test_query_page_serves_yasgui_locally(client):
@@ -68,7 +68,7 @@ def test_security_headers_everywhere(client):
 
 
 def test_server_error_page_has_no_traceback(app, client, monkeypatch):
-    from spacekg.server import browse_pages
+    from spacekg.server.browse import pages as browse_pages
 
     def boom(*a, **k):
         raise RuntimeError("secret internals")

@@ -7,7 +7,7 @@ import re
 import pytest
 from helpers import BASE, select
 
-from spacekg.server.browse_search import Index, normalise
+from spacekg.server.browse.search import Index, normalise
 
 
 @pytest.mark.parametrize("a,b", [

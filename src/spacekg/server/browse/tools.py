@@ -7,13 +7,13 @@ from urllib.parse import urlencode
 from flask import abort, current_app, jsonify, request
 from rdflib import URIRef
 
-from spacekg.server import browse_data as data
-from spacekg.server import browse_dataset as dump
-from spacekg.server import browse_search as search_mod
-from spacekg.server import browse_views as views
-from spacekg.server.browse import _int_arg, bp, render
-from spacekg.server.browse_examples import examples
-from spacekg.server.browse_util import choose_lang, local_path, term_view
+from spacekg.server.browse import data as data
+from spacekg.server.browse import dataset as dump
+from spacekg.server.browse import search as search_mod
+from spacekg.server.browse import views as views
+from spacekg.server.browse.examples import examples
+from spacekg.server.browse.routes import _int_arg, bp, render
+from spacekg.server.browse.util import choose_lang, local_path, term_view
 
 MAX_ROWS = 1000
 

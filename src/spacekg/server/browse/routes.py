@@ -3,7 +3,7 @@
 Every IRI under the base dereferences here: ``/resource/slim`` is ``{base}resource/slim``
 (likewise ``/document/…``, ``/statement/…``, ``/evidence/…``, ``/mention/…``, ``/rule/…``,
 ``/curation/…``, ``/graph/…``, ``/ontology``). HTML for browsers, RDF for tools (see
-:mod:`spacekg.server.browse_rdf`). Other pages live in :mod:`spacekg.server.browse_tools`.
+:mod:`spacekg.server.browse.rdf`). Other pages live in :mod:`spacekg.server.browse.tools`.
 """
 
 from __future__ import annotations
@@ -14,13 +14,13 @@ from flask import Blueprint, abort, current_app, make_response, render_template,
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
-from spacekg.server import browse_data as data
-from spacekg.server import browse_pages as pages
-from spacekg.server import browse_rdf as rdf
-from spacekg.server.browse_text import render_document
-from spacekg.server.browse_util import choose_lang, lang_url, local_path, page_url, term_view, ui
+from spacekg.server.browse import data as data
+from spacekg.server.browse import pages as pages
+from spacekg.server.browse import rdf as rdf
+from spacekg.server.browse.text import render_document
+from spacekg.server.browse.util import choose_lang, lang_url, local_path, page_url, term_view, ui
 
-bp = Blueprint("browse", __name__, template_folder="templates", static_folder="static",
+bp = Blueprint("browse", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/assets")
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
@@ -172,4 +172,4 @@ def security_headers(resp):
     return resp
 
 
-from spacekg.server import browse_tools  # noqa: E402,F401  (registers the other routes on bp)
+from spacekg.server.browse import tools  # noqa: E402,F401  (registers the other routes on bp)

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from flask import request, url_for
 from rdflib import XSD, BNode, Literal, URIRef
 
-from spacekg.server import browse_data as data
+from spacekg.server.browse import data as data
 
 LANGS = ("ja", "en")
 PATH_ROOTS = ("resource/", "document/", "statement/", "evidence/", "mention/", "rule/", "curation/",

@@ -13,7 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from spacekg.server import browse_data as data
+from spacekg.server.browse import data as data
 
 _DROP = re.compile(r"[\s\-‐‑‒–—―−・·･_]+")
 #: kanji variants folded to one form (itaiji seen in Japanese names and policy text)
@@ -100,7 +100,7 @@ def index() -> Index:
 
 def results(query: str, lang: str, limit: int = 20) -> list[dict]:
     """Search results as dicts: ``iri``, ``path`` (local page), ``ja``, ``en``, ``classes``, ``matched``."""
-    from spacekg.server.browse_util import local_path
+    from spacekg.server.browse.util import local_path
 
     out = []
     types = data.cache().stated_types

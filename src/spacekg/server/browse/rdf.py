@@ -12,7 +12,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from spacekg.config import OA, PROV
-from spacekg.server import browse_data as data
+from spacekg.server.browse import data as data
 
 #: format key → (media type, rdflib serializer name, file suffix)
 FORMATS = {

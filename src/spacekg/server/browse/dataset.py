@@ -12,8 +12,8 @@ from flask import Response, current_app, request
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, XSD
 
-from spacekg.server import browse_data as data
-from spacekg.server import browse_rdf as rdf
+from spacekg.server.browse import data as data
+from spacekg.server.browse import rdf as rdf
 from spacekg.server.sparqltext import ntriples_term
 
 VOID = Namespace("http://rdfs.org/ns/void#")

@@ -6,9 +6,9 @@ import bisect
 
 from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
 
-from spacekg.server import browse_data as data
-from spacekg.server.browse_text import anchor_id, render_passage
-from spacekg.server.browse_util import local_path, term_view
+from spacekg.server.browse import data as data
+from spacekg.server.browse.text import anchor_id, render_passage
+from spacekg.server.browse.util import local_path, term_view
 
 WIKIDATA = "http://www.wikidata.org/entity/"
 LABEL_PREDS = {RDFS.label, SKOS.prefLabel, SKOS.altLabel}

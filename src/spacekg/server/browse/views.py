@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rdflib import URIRef
 
-from spacekg.server import browse_data as data
-from spacekg.server.browse_util import local_path, term_view
+from spacekg.server.browse import data as data
+from spacekg.server.browse.util import local_path, term_view
 
 OUT_QUERY = """SELECT ?s ?p ?o ?g ?stated ?inferred WHERE { GRAPH ?g { ?s ?p ?o }
   FILTER(isIRI(?o) && (?g = ?stated || ?g = ?inferred)) } LIMIT 1000"""
