@@ -1,8 +1,9 @@
 """The spacekg web server: a Flask app factory with the SPARQL endpoint and the browser.
 
 ``create_app(test_config)`` builds the app; blueprints: ``sparql`` (``/sparql``, ``/store``,
-see :mod:`spacekg.server.sparql`) and, when present, the browser ``spacekg.server.browse.bp``.
-Both reach the data through :func:`spacekg.server.store.get_store`.
+see :mod:`spacekg.server.sparql`), when present, the browser ``spacekg.server.browse.bp``, and
+the reconciliation service ``spacekg.server.reconcile.bp`` (``/reconcile``). All reach the data
+through :func:`spacekg.server.store.get_store`.
 
 Configuration keys (defaults in brackets; environment variables of the same name are read
 when the key is not given):
@@ -97,6 +98,9 @@ def create_app(test_config: dict | None = None) -> Flask:
             raise
     else:
         app.register_blueprint(browse.bp)
+    from spacekg.server import reconcile
+
+    app.register_blueprint(reconcile.bp)
 
     @app.before_request
     def _write_body_cap():
