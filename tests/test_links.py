@@ -262,12 +262,100 @@ def test_links_commands_fail_clearly_offline(monkeypatch, capsys):
         raise urllib.error.URLError("Name or service not known")
 
     monkeypatch.setattr(urllib.request, "urlopen", no_network)
-    for argv in (["links", "check", "japan"], ["links", "suggest", "phobos"]):
+    for argv in (["links", "check", "japan"], ["links", "suggest", "--online", "phobos"]):
         with pytest.raises(SystemExit) as exc:
             main(argv)
         assert exc.value.code == 2
         err = capsys.readouterr().err
         assert "cannot reach https://www.wikidata.org/w/api.php" in err and "Nothing was changed" in err
+
+
+def test_links_suggest_works_offline_against_held_records(monkeypatch, capsys):
+    """Without --online, suggest reads data/links/records.tsv only: no network is touched."""
+    import urllib.error
+    import urllib.request
+
+    from spacekg.cli import main
+
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    with pytest.raises(SystemExit) as exc:
+        main(["links", "suggest", "phobos", "progress", "--name", "Deimos", "--name", "Zzyzx"])
+    assert exc.value.code == 0
+    out = capsys.readouterr().out
+    blocks: dict[str, str] = {}
+    for line in out.splitlines():
+        if line.startswith("#   "):
+            blocks[key] += line + "\n"
+        else:
+            key = line.split()[1].rstrip(":")
+            blocks[key] = line + "\n"
+    assert "Q7547" in blocks["phobos"] and "exact; type ok" in blocks["phobos"]
+    # "Progress (cargo spacecraft)" contains the record's label "progress": a partial match
+    assert "Q309363" in blocks["progress"] and "partial; type ok" in blocks["progress"]
+    assert "Q7548" in blocks["name:Deimos"]
+    assert "0 candidates" in blocks["name:Zzyzx"]
+
+
+def test_held_records_agree_with_every_link(lexicon, ontology):
+    """A held record whose label equals an entity's name, with an agreeing type, never names
+    another item than the entity's link; every link sourced from a held record is in it."""
+    from spacekg.linkrecords import load_records, suggest_for_entry
+
+    records = load_records()
+    assert len(records) >= 150
+    by_source: dict[str, set[tuple[str, str]]] = {}
+    for r in records:
+        by_source.setdefault(r.source, set()).add((r.qid, normalise(r.label)))
+    links = load_links(LINKS)
+    checked = 0
+    for e in lexicon.values():
+        exact = [s for s in suggest_for_entry(e, records, ontology) if s.match == "exact" and s.type_ok]
+        if e.id in links:
+            assert all(s.record.qid == links[e.id].wikidata for s in exact), (e.id, exact)
+            checked += bool(exact)
+    assert checked >= 15
+    for link in links.values():
+        src = link.check["source"].split(" (")[0]
+        if src in by_source:
+            assert link.wikidata in {q for q, _ in by_source[src]}, link.id
+
+
+def normalise(text):
+    from spacekg.links import normalise_label
+
+    return normalise_label(text)
+
+
+@pytest.mark.parametrize("row, message", [
+    ("Q1\tX\tPlanet\tnope\n", "source 'nope' is not declared"),
+    ("P31\tX\tPlanet\tk\n", "not a Wikidata item id"),
+    ("Q1\tX\tPlanet\n", "3 columns, 4 expected"),
+])
+def test_records_loader_refuses_bad_rows(tmp_path, row, message):
+    from spacekg.linkrecords import load_records
+
+    p = tmp_path / "records.tsv"
+    p.write_text("# source k = github:x/y@0:z\nqid\tlabel\tkind\tsource\n" + row, encoding="utf-8")
+    with pytest.raises(LexiconError, match=message) as exc:
+        load_records(p)
+    assert "records.tsv:3" in str(exc.value)
+
+
+def test_weaker_checks_are_marked(lexicon, ontology):
+    """Links whose record does not show the type carry a weak method and SSSOM confidence 0.9."""
+    from spacekg.lexicon import WEAK_CHECK_METHODS
+    from spacekg.links import sssom_rows
+
+    rows = {r["subject_id"]: r for r in sssom_rows(lexicon, ontology) if r["subject_id"].startswith("skr:")}
+    weak = [e for e in lexicon.values() if e.wikidata_check and e.wikidata_check["method"] in WEAK_CHECK_METHODS]
+    assert weak
+    for e in weak:
+        assert rows[f"skr:{e.id}"]["confidence"] == "0.9", e.id
+    strong = [e for e in lexicon.values() if e.wikidata_check and e.id not in {w.id for w in weak}]
+    assert all(rows[f"skr:{e.id}"]["confidence"] == "0.95" for e in strong)
 
 
 def test_links_check_command_with_recorded_answers(monkeypatch, capsys):
@@ -301,22 +389,33 @@ def test_sssom_table_is_in_sync_and_well_formed(lexicon, ontology):
     for r in body:
         for col in ("subject_id", "predicate_id", "object_id", "mapping_justification"):
             assert r[col].split(":", 1)[0] in prefixes, (col, r[col])
-        assert re.fullmatch(r"wikidata:[PQ][1-9]\d*", r["object_id"])
+        assert re.fullmatch(r"wikidata:[PQ][1-9]\d*|ic:\w+型", r["object_id"]), r["object_id"]
         assert r["see_also"] and r["object_label"] and r["comment"].startswith("check: ")
         assert 0 < float(r["confidence"]) <= 1
     entity_rows = [r for r in body if r["subject_id"].startswith("skr:")]
     assert len(entity_rows) == len(load_links(LINKS))
     assert {"rdf:type", "sk:operatedBy", "sk:launchDate"} <= {r["subject_id"] for r in body}
+    imi = {(r["subject_id"], r["object_id"]) for r in body if r["object_id"].startswith("ic:")}
+    assert {("sk:Organization", "ic:組織型"), ("sk:Person", "ic:人型"), ("sk:Event", "ic:イベント型"),
+            ("sk:dateValue", "ic:日付型")} <= imi
 
 
-def test_every_ontology_alignment_in_the_alignment_file_is_checked():
+def test_sssom_table_is_published_by_the_build(built_dir):
+    """`spacekg build` publishes the same table (and refreshes the committed copy)."""
+    assert (built_dir / "spacekg.sssom.tsv").read_text(encoding="utf-8") == SSSOM.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("name, ns, at_least", [
+    ("wikidata-alignment.ttl", "http://www.wikidata.org/entity/", 20),
+    ("imi-alignment.ttl", "http://imi.go.jp/ns/core/rdf#", 6),
+])
+def test_every_ontology_alignment_in_the_alignment_file_is_checked(name, ns, at_least):
     from rdflib import OWL, Graph, Namespace
 
     sssom = Namespace("https://w3id.org/sssom/")
-    g = Graph().parse(ROOT / "ontology" / "wikidata-alignment.ttl")
-    mappings = [(s, p, o) for s, p, o in g
-                if str(o).startswith("http://www.wikidata.org/entity/") and p != OWL.annotatedTarget]
-    assert len(mappings) >= 20
+    g = Graph().parse(ROOT / "ontology" / name)
+    mappings = [(s, p, o) for s, p, o in g if str(o).startswith(ns) and p != OWL.annotatedTarget]
+    assert len(mappings) >= at_least
     for s, p, o in mappings:
         axioms = [a for a in g.subjects(OWL.annotatedTarget, o)
                   if (a, OWL.annotatedSource, s) in g and (a, OWL.annotatedProperty, p) in g]

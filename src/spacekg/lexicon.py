@@ -27,7 +27,10 @@ QID_RE = re.compile(r"^Q[1-9][0-9]*$")
 DATE_RE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 CHECK_REQUIRED = ("method", "source", "date", "label")
 CHECK_FIELDS = (*CHECK_REQUIRED, "note")
-CHECK_METHODS = ("ror-record", "registry-record", "wikidata-label-type", "wikidata-label", "review")
+CHECK_METHODS = ("ror-record", "registry-record", "registry-label", "wikidata-label-type", "wikidata-label",
+                 "review")
+#: methods whose record does not show the item's type: a weaker check (SSSOM confidence 0.9)
+WEAK_CHECK_METHODS = ("registry-label", "wikidata-label")
 
 
 @dataclass

@@ -1,4 +1,5 @@
-"""Stage 8: publish the dataset (N-Quads, TriG, Turtle, JSON-LD) and the build report.
+"""Stage 8: publish the dataset (N-Quads, TriG, Turtle, JSON-LD), the SSSOM mapping table and
+the build report.
 
 Deterministic: N-Quads lines are sorted; the other formats are written by pyoxigraph from the
 same sorted quads (no blank nodes are minted by the pipeline), so the same inputs give
@@ -144,6 +145,14 @@ def report_text(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+def sssom_text(result) -> str:
+    """The SSSOM mapping table of the build (checked Wikidata links, ontology alignments to
+    Wikidata and the IMI core vocabulary; :func:`spacekg.links.sssom_tsv`)."""
+    from spacekg.links import sssom_tsv
+
+    return sssom_tsv(result.pipeline.lexicon, result.pipeline.ontology)
+
+
 def publish(result, out: Path) -> dict:
     """Write every output file into ``out`` atomically and return the report data.
 
@@ -160,6 +169,7 @@ def publish(result, out: Path) -> dict:
         (tmp / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")
         (tmp / "report.md").write_text(report_text(data), encoding="utf-8")
+        (tmp / "spacekg.sssom.tsv").write_text(sssom_text(result), encoding="utf-8")
         old = out.with_name(out.name + ".old")
         if old.exists():
             shutil.rmtree(old)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from pathlib import Path
@@ -38,9 +39,40 @@ def build_cmd(out: Path, base: str | None, no_reason: bool, no_validate: bool, q
             say("validating (SHACL shapes, violation queries)")
             validation.gate(result, progress=say)
     data = publish(result, out)
+    _refresh_sssom(out, iris, say)
     say(f"wrote {out}/spacekg.nq ({data['triples']} quads, {data['entities']} entities, "
         f"{data['stated_facts']} stated facts) in {result.timings['total']:.1f} s")
     click.echo(f"{out}/spacekg.nq")
+
+
+def _refresh_sssom(out: Path, iris: IRIs, say) -> None:
+    """Keep data/links/spacekg.sssom.tsv (the committed mapping table) equal to the one the
+    build published, when the build used the default base IRI the table is written for."""
+    from spacekg.commands.links import SSSOM_PATH
+    from spacekg.config import DEFAULT_BASE
+
+    if iris.base != DEFAULT_BASE:
+        return
+    text = (out / "spacekg.sssom.tsv").read_text(encoding="utf-8")
+    if not SSSOM_PATH.exists() or SSSOM_PATH.read_text(encoding="utf-8") != text:
+        SSSOM_PATH.write_text(text, encoding="utf-8")
+        say(f"refreshed {SSSOM_PATH} from the build")
+
+
+@functools.lru_cache(maxsize=1)
+def _records():
+    from spacekg.linkrecords import load_records
+
+    return load_records()
+
+
+def _record_candidates(name: str) -> list[dict]:
+    """Wikidata items the held public records (data/links/records.tsv) pair with exactly this
+    name: candidate links of a new entity, for review."""
+    from spacekg.linkrecords import suggest_offline
+
+    return [{"qid": s.record.qid, "label": s.record.label, "kind": s.record.kind, "source": s.record.source}
+            for s in suggest_offline([name], _records(), partial=False)]
 
 
 @click.command("ingest")
@@ -68,8 +100,8 @@ def ingest_cmd(file: Path, as_json: bool):
         "rule_matches": [{"rule": m.producer, "subject": str(m.s), "predicate": str(m.p),
                           "object": str(m.o), "span": orig(*m.span),
                           "quote": src.text[slice(*orig(*m.span))]} for m in a.matches],
-        "candidates": [{"text": c.text, "heuristic": c.heuristic, "span": orig(c.start, c.end)}
-                       for c in a.candidates],
+        "candidates": [{"text": c.text, "heuristic": c.heuristic, "span": orig(c.start, c.end),
+                        "wikidata": _record_candidates(c.text)} for c in a.candidates],
     }
     if as_json:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
@@ -88,7 +120,8 @@ def ingest_cmd(file: Path, as_json: bool):
         click.echo(f"{m['rule']}: <{m['subject']}> <{m['predicate']}> {m['object']}  «{m['quote']}»")
     click.echo("\n## Candidate new entities (review)")
     for c in data["candidates"]:
-        click.echo(f"{c['span'][0]:>6}-{c['span'][1]:<6} {c['heuristic']:<12} {c['text']}")
+        wd = "  " + ", ".join(f"{w['qid']} ({w['label']})" for w in c["wikidata"]) if c["wikidata"] else ""
+        click.echo(f"{c['span'][0]:>6}-{c['span'][1]:<6} {c['heuristic']:<12} {c['text']}{wd}")
 
 
 COMMANDS = [build_cmd, ingest_cmd]

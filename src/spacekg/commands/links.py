@@ -1,7 +1,8 @@
 """``spacekg links check|suggest|sssom``: Wikidata links (issue 6).
 
-``check`` and ``suggest`` read Wikidata over the network and change nothing; without network
-they fail with exit code 2 and a message saying so. ``sssom`` writes (or with ``--check``
+``check`` (and ``suggest --online``) read Wikidata over the network and change nothing; without
+network they fail with exit code 2 and a message saying so. ``suggest`` works offline by default,
+against the public records held in data/links/records.tsv. ``sssom`` writes (or with ``--check``
 verifies) data/links/spacekg.sssom.tsv from the links file and the ontology alignments.
 """
 
@@ -66,31 +67,59 @@ def check_cmd(ids: tuple[str, ...], as_json: bool, api: str | None, wdqs: str | 
 
 @links_group.command("suggest")
 @click.argument("ids", nargs=-1)
-@click.option("--limit", default=5, show_default=True, help="Candidates per search.")
+@click.option("--name", "names", multiple=True,
+              help="Also suggest for this name (e.g. a candidate new entity from `spacekg ingest`); "
+                   "repeatable.")
+@click.option("--online", is_flag=True,
+              help="Ask Wikidata (wbsearchentities + type test) instead of the records held in "
+                   "data/links/records.tsv.")
+@click.option("--limit", default=5, show_default=True, help="Candidates per search (--online).")
 @click.option("--all-types", is_flag=True, help="Also show candidates of other types.")
-@click.option("--api", default=None, help="Wikidata API endpoint.")
-@click.option("--wdqs", default=None, help="SPARQL endpoint.")
-def suggest_cmd(ids: tuple[str, ...], limit: int, all_types: bool, api: str | None,
-                wdqs: str | None):
+@click.option("--api", default=None, help="Wikidata API endpoint (--online).")
+@click.option("--wdqs", default=None, help="SPARQL endpoint (--online).")
+def suggest_cmd(ids: tuple[str, ...], names: tuple[str, ...], online: bool, limit: int,
+                all_types: bool, api: str | None, wdqs: str | None):
     """Propose Wikidata items for IDS (default: every unlinked entity) for a person to review.
 
-    Prints candidate rows for data/links/wikidata.yaml as comments; nothing is written.
+    Offline by default: matches the entities' names against the public records held in
+    data/links/records.tsv (label match, type agreement from the record's context). With
+    --online, asks Wikidata. Prints candidates as comments; nothing is written.
     """
-    from spacekg.links import API, WDQS, WikidataClient, suggest_links
-
     entries, ontology = _load()
     unknown = [i for i in ids if i not in entries]
     if unknown:
         raise click.BadParameter(f"unknown lexicon ids: {', '.join(unknown)}")
-    targets = [entries[i] for i in ids] if ids else \
+    targets = [entries[i] for i in ids] if ids or names else \
         [e for e in entries.values() if not e.wikidata_check]
-    client = WikidataClient(api=api or API, wdqs=wdqs or WDQS)
-    for e in targets:
-        found = suggest_links(e, ontology, client, limit, keep_other_types=all_types)
-        click.echo(f"# {e.id} ({e.ja} / {e.en}; {', '.join(e.classes)}): {len(found)} candidates")
+    if online:
+        from spacekg.links import API, WDQS, WikidataClient, suggest_links
+
+        client = WikidataClient(api=api or API, wdqs=wdqs or WDQS)
+        for e in targets:
+            found = suggest_links(e, ontology, client, limit, keep_other_types=all_types)
+            click.echo(f"# {e.id} ({e.ja} / {e.en}; {', '.join(e.classes)}): {len(found)} candidates")
+            for s in found:
+                typ = {True: "type ok", False: "OTHER TYPE", None: "type not tested"}[s.type_ok]
+                click.echo(f"#   {s.qid:11} {s.label} — {s.description} [{typ}; {' '.join(s.found_by)}]")
+        return
+    from spacekg.linkrecords import load_records, suggest_offline
+
+    records = load_records()
+    jobs = [(e.id, f"{e.ja} / {e.en}; {', '.join(e.classes)}", e.surface_forms(), e.classes) for e in targets]
+    jobs += [(f"name:{n}", "", [n], []) for n in names]
+    shown = 0
+    for key, desc, forms, classes in jobs:
+        found = [s for s in suggest_offline(forms, records, classes, ontology)
+                 if all_types or s.type_ok is not False]
+        if not found and not (ids or names):
+            continue
+        shown += bool(found)
+        click.echo(f"# {key}" + (f" ({desc})" if desc else "") + f": {len(found)} candidates")
         for s in found:
             typ = {True: "type ok", False: "OTHER TYPE", None: "type not tested"}[s.type_ok]
-            click.echo(f"#   {s.qid:11} {s.label} — {s.description} [{typ}; {' '.join(s.found_by)}]")
+            click.echo(f"#   {s.record.qid:11} {s.record.label} [{s.match}; {typ}; kind {s.record.kind or '-'}] "
+                       f"{s.record.source}")
+    click.echo(f"{shown} of {len(jobs)} names have candidates in {len(records)} records", err=True)
 
 
 @links_group.command("sssom")
