@@ -286,6 +286,7 @@ def test_links_suggest_works_offline_against_held_records(monkeypatch, capsys):
     assert exc.value.code == 0
     out = capsys.readouterr().out
     blocks: dict[str, str] = {}
+    key = ""
     for line in out.splitlines():
         if line.startswith("#   "):
             blocks[key] += line + "\n"
