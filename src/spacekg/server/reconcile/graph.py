@@ -69,6 +69,8 @@ class Graph:
     types: dict[str, list[str]]
     index: browse_search.Index
     exact: dict[str, set[str]]
+    _types_memo: dict[str, list[str]] = field(default_factory=dict)
+    _ancestors: dict[str, set[str]] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ lookups
     def is_entity(self, iri: str) -> bool:
@@ -84,14 +86,19 @@ class Graph:
 
     def entity_types(self, iri: str) -> list[str]:
         """The entity's most specific classes of the ontology namespace (no superclass of
-        another one listed), deepest first."""
-        ts = {t for t in self.types.get(iri, ()) if t in self.classes}
-        ts = {t for t in ts if not any(o != t and o in self.subclasses[t] for o in ts)}
-        return sorted(ts, key=lambda t: (-len(self.ancestors(t)), t))
+        another one listed), deepest first (memoised: the graph does not change)."""
+        memo = self._types_memo.get(iri)
+        if memo is None:
+            ts = {t for t in self.types.get(iri, ()) if t in self.classes}
+            ts = {t for t in ts if not any(o != t and o in self.subclasses[t] for o in ts)}
+            memo = self._types_memo[iri] = sorted(ts, key=lambda t: (-len(self.ancestors(t)), t))
+        return memo
 
     def ancestors(self, cls: str) -> set[str]:
         """``cls`` and its superclasses."""
-        return {c for c, subs in self.subclasses.items() if cls in subs}
+        if cls not in self._ancestors:
+            self._ancestors[cls] = {c for c, subs in self.subclasses.items() if cls in subs}
+        return self._ancestors[cls]
 
     def has_type(self, iri: str, cls: str) -> bool:
         """True when ``iri`` is an instance of ``cls`` or of one of its subclasses."""

@@ -162,10 +162,11 @@ def reconcile(g: Graph, q: Query) -> list[Candidate]:
         if dropped:
             continue
         cand.score = max(0.0, cand.score - 25.0 * cand.properties_failed)
-        cand.types = g.entity_types(cand.iri)
         out.append(cand)
     out.sort(key=lambda c: (-c.score, c.name_rank if c.name_rank is not None else 9, c.iri))
     exact = [c for c in out if c.name_rank in (0, 1) and c.properties_failed == 0]
     if len(exact) == 1 and q.text:
         exact[0].match = True
+    for cand in out[:q.limit]:
+        cand.types = g.entity_types(cand.iri)
     return out[:q.limit]
