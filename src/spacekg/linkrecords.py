@@ -38,8 +38,9 @@ class Record:
 @dataclass(frozen=True)
 class OfflineSuggestion:
     """A record proposed for a name: ``match`` is ``exact`` (normalised label equal to one of
-    the names) or ``partial`` (one contains the other, 4+ characters); ``type_ok`` is None when
-    the record implies no class or no classes were given."""
+    the names) or ``partial`` (the label is a run of whole words of a name, e.g. ``Progress`` in
+    ``Progress (cargo spacecraft)``); ``type_ok`` is None when the record implies no class or
+    no classes were given."""
 
     name: str
     record: Record
@@ -110,6 +111,7 @@ def suggest_offline(names: list[str], records: list[Record], classes: list[str] 
         Exact matches first, then partial; type-agreeing first within each; one per Q-id.
     """
     keys = {normalise_label(n): n for n in names if normalise_label(n)}
+    runs = {run: n for n in names for run in _word_runs(n)} if partial else {}
     found: dict[str, OfflineSuggestion] = {}
     for r in records:
         rk = normalise_label(r.label)
@@ -118,11 +120,8 @@ def suggest_offline(names: list[str], records: list[Record], classes: list[str] 
         match = None
         if rk in keys:
             match, name = "exact", keys[rk]
-        elif partial and len(rk) >= 4:
-            for k, n in keys.items():
-                if len(k) >= 4 and (rk in k or k in rk):
-                    match, name = "partial", n
-                    break
+        elif len(rk) >= 3 and rk in runs:
+            match, name = "partial", runs[rk]
         if match is None:
             continue
         s = OfflineSuggestion(name, r, match, _type_ok(r.kind, classes or [], ontology))
@@ -130,6 +129,20 @@ def suggest_offline(names: list[str], records: list[Record], classes: list[str] 
         if old is None or (old.match, old.type_ok is not True) > (s.match, s.type_ok is not True):
             found[r.qid] = s
     return sorted(found.values(), key=lambda s: (s.match != "exact", s.type_ok is not True, s.record.qid))
+
+
+_WORD = re.compile(r"[^\W_]+(?:['’.][^\W_]+)*")
+
+
+def _word_runs(name: str) -> set[str]:
+    """Normalised keys of every run of whole words of ``name`` shorter than the whole name."""
+    words = _WORD.findall(name)
+    out = set()
+    for i in range(len(words)):
+        for j in range(i + 1, len(words) + 1):
+            if j - i < len(words):
+                out.add(normalise_label(" ".join(words[i:j])))
+    return out
 
 
 def suggest_for_entry(entry: Entry, records: list[Record], ontology: Ontology) -> list[OfflineSuggestion]:
