@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bisect
 
-from rdflib import OWL, RDF, RDFS, SKOS, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, BNode, Literal, URIRef
 
 from spacekg.server.browse import data as data
 from spacekg.server.browse.text import anchor_id, render_passage
@@ -105,7 +105,8 @@ def facts(iri, rows: list[dict], lang: str) -> dict:
         if (kind, p, o) in seen:
             continue
         seen.add((kind, p, o))
-        item = {"value": term_view(o, lang), "sort": _sort_key(lang)(o)}
+        item = {"value": _bnode_view(iri, p, o, lang) if isinstance(o, BNode) else term_view(o, lang),
+                "sort": _sort_key(lang)(o)}
         if kind == "stated":
             item["evidence"] = [_evidence_view(ev, iri, o, lang) for ev in evidence.get((p, o), ())]
         elif kind == "inferred":
@@ -121,6 +122,27 @@ def facts(iri, rows: list[dict], lang: str) -> dict:
             grp["anchor"] = f"{kind}-{i + 1}"
         out[kind] = lst
     return out
+
+
+BNODE_LIST = """SELECT ?d ?kind ?m WHERE { ?s ?p ?d . FILTER(isBlank(?d))
+  ?d ?kind ?list . FILTER(?kind IN (?union, ?inter, ?oneof)) ?list rdf:rest*/rdf:first ?m }"""
+
+
+def _bnode_view(subject, p, node, lang: str) -> dict:
+    """A blank-node value shown by what it is: an OWL class or datatype expression
+    ``owl:unionOf`` / ``owl:intersectionOf`` / ``owl:oneOf`` becomes "A or B or C" (its members
+    labelled); any other blank node its local id."""
+    rows = data.store().select(data.PREFIXES + BNODE_LIST, {
+        "s": subject, "p": p, "union": OWL.unionOf, "inter": OWL.intersectionOf, "oneof": OWL.oneOf})
+    rows = [r for r in rows if str(r["d"]) == str(node)] or rows
+    if not rows:
+        return term_view(node, lang)
+    kind = rows[0]["kind"]
+    sep = {OWL.unionOf: ("または", "or"), OWL.intersectionOf: ("かつ", "and"),
+           OWL.oneOf: ("、", ",")}[kind][0 if lang == "ja" else 1]
+    members = [term_view(m, lang) for m in dict.fromkeys(r["m"] for r in rows if r["kind"] == kind)]
+    members.sort(key=lambda v: v["text"].casefold())
+    return {"kind": "list", "items": members, "sep": sep, "text": f" {sep} ".join(m["text"] for m in members)}
 
 
 def incoming_view(iri, page: int, lang: str) -> dict:

@@ -58,6 +58,8 @@ def entity_page(iri: URIRef, fmt: str, extra: dict | None = None):
     """The page or RDF description of one IRI; 404 when the graph does not mention it."""
     if not data.exists(iri):
         abort(404)
+    if fmt in rdf.DATASET_FORMATS:
+        return rdf.rdf_response(rdf.describe_dataset(iri), fmt)
     if fmt != "html":
         return rdf.rdf_response(rdf.describe(iri), fmt)
     lang = choose_lang()
@@ -155,9 +157,12 @@ for _root in ROOTS:
 
 
 @bp.route("/ontology")
-@bp.route("/ontology<any('.ttl', '.nt', '.jsonld', '.rdf'):suffix>")
+@bp.route("/ontology<any('.ttl', '.nt', '.jsonld', '.rdf', '.trig', '.nq'):suffix>")
 def ontology(suffix: str = ""):
-    fmt = rdf.negotiate(rdf.split_suffix("x" + suffix)[1])
+    try:
+        fmt = rdf.negotiate(rdf.split_suffix("x" + suffix)[1])
+    except rdf.UnknownFormat:
+        abort(406)
     if fmt != "html":
         return rdf.rdf_response(rdf.named_graph("ontology"), fmt)
     lang = choose_lang()
