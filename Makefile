@@ -47,6 +47,7 @@ $(PY):
 	  fi; }
 
 $(INSTALLED): pyproject.toml | $(PY)
+	@echo "installing spacekg and its dependencies into $(VENV)/ (again only when pyproject.toml changes)"
 	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 	@touch $@
 
@@ -57,6 +58,7 @@ $(VENDOR): server/package-lock.json server/copy-vendor.js
 	  if [ "$(ROOT_USER)" = yes ] && command -v apt-get >/dev/null; then \
 	    $(APT) update -qq && $(APT) install -y -qq npm >/dev/null; \
 	  else echo "error: npm is missing (Debian/Ubuntu: sudo apt-get install npm)" >&2; exit 2; fi; }
+	@echo "installing the browser's JavaScript libraries (npm lockfile) into static/vendor/"
 	cd server && npm ci --no-audit --no-fund --loglevel=error && node copy-vendor.js
 	@touch $@
 
@@ -78,14 +80,15 @@ system-deps: ## Install what the tests need outside Python (as root, apt-get): C
 	fi
 
 $(GRAPH): $(INSTALLED) $(BUILD_INPUTS)
+	@echo "building the graph into $(OUT)/ (again only when data/, ontology/, shapes/ or the pipeline change)"
 	$(SPACEKG) build --out $(OUT)
 	@touch $@
 
 build: $(GRAPH) ## Build the knowledge graph into %OUT%/ when its inputs changed (N-Quads, TriG, Turtle, JSON-LD, report)
 
-run: setup ## Build the graph (if changed) and serve it: browser http://%HOST%:%PORT%/, endpoint /sparql
-	@$(SPACEKG) serve --host $(HOST) $(PORT_ARG) --check-port
-	@$(MAKE) --no-print-directory $(GRAPH)
+run: ## Build the graph (if changed) and serve it: browser http://%HOST%:%PORT%/, endpoint /sparql
+	@$(SYSTEM_PYTHON) src/spacekg/server/ports.py $(HOST) $(PORT) $(if $(findstring fallback,$(PORT_ARG)),--fallback)
+	@$(MAKE) -s --no-print-directory setup $(GRAPH)
 	$(SPACEKG) serve --host $(HOST) $(PORT_ARG) --build-dir $(OUT)
 
 serve: setup ## Serve the last build without rebuilding

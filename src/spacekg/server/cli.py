@@ -5,45 +5,29 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import socket
 from pathlib import Path
 
 import click
 
 from spacekg.errors import SpacekgError
+from spacekg.server.ports import FALLBACK_TRIES, busy_message, free_port
 
 WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
 DEFAULT_PORT = 8000
-FALLBACK_TRIES = 20
-
-
-def port_free(host: str, port: int) -> bool:
-    """True when a listening socket could be bound to ``(host, port)`` now (TCP)."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            s.bind((host, port))
-        except OSError:
-            return False
-    return True
 
 
 def choose_port(host: str, port: int, fallback: bool) -> int:
-    """``port`` if it is free; with ``fallback`` the first free one of the next 20 ports.
+    """``port`` if it is free; with ``fallback`` the first free one of the next ports.
 
     Raises:
         SpacekgError: no free port (exit code 2), with how to choose another.
     """
-    if port_free(host, port):
-        return port
-    if fallback:
-        for p in range(port + 1, port + 1 + FALLBACK_TRIES):
-            if port_free(host, p):
-                click.echo(f"spacekg: port {port} is busy; using {p}", err=True)
-                return p
-    raise SpacekgError(f"port {port} on {host} is already in use (another server?); choose another "
-                       f"with `spacekg serve --port N` or `make run PORT=N`")
+    chosen = free_port(host, port, fallback)
+    if chosen is None:
+        raise SpacekgError(busy_message(host, port))
+    if chosen != port:
+        click.echo(f"spacekg: port {port} is busy; using {chosen}", err=True)
+    return chosen
 
 
 def display_urls(host: str, port: int) -> tuple[str, str]:
@@ -172,8 +156,7 @@ def serve(host, port, port_fallback, check_port, data, store_dir, store_url, upd
 
 def _bind_error(host: str, port: int, exc: OSError) -> SpacekgError:
     if exc.errno == errno.EADDRINUSE:
-        return SpacekgError(f"port {port} on {host} is already in use (another server?); choose another "
-                            f"with `spacekg serve --port N` or `make run PORT=N`")
+        return SpacekgError(busy_message(host, port))
     return SpacekgError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
@@ -184,6 +167,7 @@ def _serve_workers(config: dict, host: str, port: int, workers: int, threads: in
     """
     import json
     import signal
+    import socket
     import subprocess
     import sys
 
