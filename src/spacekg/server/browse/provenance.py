@@ -121,6 +121,18 @@ def rule_view(iri: URIRef, lang: str, page: int) -> dict:
     derived from the evidence annotations it generated (extraction rules), sorted by labels.
     """
     rid = _rule_id(iri)
+    memo = data.cache().label_memo
+    if ("rule_conclusions", iri, lang) not in memo:  # the graph is read-only while serving
+        memo[("rule_conclusions", iri, lang)] = _conclusions(iri, lang)
+    triples = memo[("rule_conclusions", iri, lang)]
+    total = len(triples)
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(1, page), pages)
+    return {"id": rid, "text": describe_rule(rid, lang), "total": total, "page": page, "pages": pages,
+            "conclusions": triples[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]}
+
+
+def _conclusions(iri, lang: str) -> list[dict]:
     rows = data.store().select(CONCLUSIONS_QUERY, {"gen": iri})
     for ev in (r["ev"] for r in data.store().select(GENERATED_QUERY, {"gen": iri})):
         rows += data.store().select(SUPPORTS_QUERY, {"ev": ev})
@@ -130,9 +142,4 @@ def rule_view(iri: URIRef, lang: str, page: int) -> dict:
         if key not in seen:
             seen.add(key)
             unique.append(r)
-    triples = _sorted_triples(unique, lang)
-    total = len(triples)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(1, page), pages)
-    return {"id": rid, "text": describe_rule(rid, lang), "total": total, "page": page, "pages": pages,
-            "conclusions": triples[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]}
+    return _sorted_triples(unique, lang)
