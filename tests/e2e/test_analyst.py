@@ -224,3 +224,14 @@ def test_font_check_fails_when_no_cjk_font_is_installed(server, browser, tmp_pat
         assert fonts and not any(f.startswith(CJK_FAMILIES) for f in fonts), fonts
     finally:
         b.close()
+
+
+def test_query_results_show_prefixed_datatypes(server, page):
+    from urllib.parse import urlencode
+
+    q = ("SELECT ?d WHERE { <https://w3id.org/spacekg/resource/slim> "
+         "<https://w3id.org/spacekg/ontology#landingDate> ?d }")
+    page.goto(server + "/query?" + urlencode({"query": q, "run": "1"}))
+    page.locator(".yasr table .nonIri").first.wait_for(state="visible")
+    table = page.locator(".yasr table").inner_text()
+    assert "2024-01" in table and "xsd:gYearMonth" in table and "XMLSchema#" not in table
