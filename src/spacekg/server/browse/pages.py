@@ -8,7 +8,7 @@ from rdflib import OWL, RDF, RDFS, SKOS, BNode, Literal, URIRef
 
 from spacekg.server.browse import data as data
 from spacekg.server.browse.text import anchor_id, render_passage
-from spacekg.server.browse.util import local_path, term_view
+from spacekg.server.browse.util import local_path, provenance_label, term_view
 
 WIKIDATA = "http://www.wikidata.org/entity/"
 LABEL_PREDS = {RDFS.label, SKOS.prefLabel, SKOS.altLabel}
@@ -29,7 +29,7 @@ def header(iri, lang: str) -> dict:
     defs.sort(key=lambda lit: (lit.language != lang, lit.language or ""))
     wikidata = sorted({str(r["o"]) for r in rows if str(r["o"]).startswith(WIKIDATA)
                        and r["p"] in (OWL.sameAs, SKOS.exactMatch, SKOS.closeMatch)})
-    title = data.label(iri, lang)
+    title = data.label(iri, lang) if entries else (provenance_label(iri, lang) or data.label(iri, lang))
     spo = {r["p"]: r["o"] for r in rows if r["p"] in (RDF.subject, RDF.predicate, RDF.object)}
     if len(spo) == 3 and not entries:  # a statement node: title it with its triple
         title = " — ".join(data.label(spo[k], lang) if isinstance(spo[k], URIRef) else str(spo[k])
@@ -75,6 +75,7 @@ def _evidence_view(ev: dict, subject, obj, lang: str, context: int = 40) -> dict
         "href": f"{local_path(doc)}?hl={start}-{end}#{anchor_id(start, end)}",
         "span": f"{start}–{end}",
         "generator": term_view(gen, lang) if gen is not None else None,
+        "generator_kind": "curation" if gen is not None and "/curation/" in str(gen) else "rule",
         "qualifier": ", ".join(sorted(str(q) for q in ev.get("quals", ()))),
         "annotation": local_path(ev["ev"]),
     }

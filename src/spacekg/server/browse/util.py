@@ -76,7 +76,7 @@ def term_view(t, lang: str) -> dict:
 
 def _iri_view(t, lang: str) -> dict:
     other = "en" if lang == "ja" else "ja"
-    text = data.label(t, lang) if data.cache().labels.get(t) else _provenance_label(t, lang) or data.label(t, lang)
+    text = data.label(t, lang) if data.cache().labels.get(t) else provenance_label(t, lang) or data.label(t, lang)
     alt = data.label(t, other, fallback=False)
     external = not is_local(t) and not data.cache().labels.get(t)
     return {"kind": "iri", "text": text, "alt": alt if alt != text else "", "iri": str(t),
@@ -84,7 +84,7 @@ def _iri_view(t, lang: str) -> dict:
             "external": external}
 
 
-def _provenance_label(t, lang: str) -> str:
+def provenance_label(t, lang: str) -> str:
     """Readable text for the project's unlabelled provenance IRIs instead of their hash or
     path: a statement node → its triple by labels; an evidence annotation or mention
     (``…/evidence/<doc>/<start>-<end>/<generator>``) → document title and span. "" otherwise."""
