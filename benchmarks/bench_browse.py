@@ -8,12 +8,14 @@ times a running ``spacekg serve`` over HTTP instead (same pages).
 Usage::
 
     python benchmarks/bench_browse.py [--build build/spacekg.nq] [--rounds 3]
-    python benchmarks/bench_browse.py --url http://127.0.0.1:5000
+    python benchmarks/bench_browse.py --url http://127.0.0.1:8000
 
 Entities are every lexicon entity of the graph (``{base}resource/…`` with an rdfs:label),
 documents the five sources (plain, and about 100 evidence passages highlighted with
 ``?hl=``, as linked from entity pages), searches a fixed list of Japanese and English
-queries, and their prefixes as typed (the suggestions endpoint).
+queries, and their prefixes as typed (the suggestions endpoint); class tables of every class
+with instances, rule pages (first page of conclusions), curated-statement pages (up to 100),
+and the graph view's JSON at depth 1 and 2 (every 10th entity).
 """
 
 from __future__ import annotations
@@ -110,9 +112,21 @@ def main(argv=None) -> int:
     def path_of(iri: str) -> str:
         return "/" + iri.split("/spacekg/", 1)[1]
 
+    def column(query: str, var: str) -> list[str]:
+        _status, body = get("/sparql?" + urllib.parse.urlencode({"query": query, "format": "json"}))
+        return [b[var]["value"] for b in json.loads(body)["results"]["bindings"]]
+
+    classes = column("""SELECT DISTINCT ?c WHERE { ?s a ?c FILTER(STRSTARTS(STR(?c), "https://w3id.org/spacekg/ontology#")) }
+                        ORDER BY ?c""", "c")
+    rules = column("""SELECT DISTINCT ?r WHERE { ?x <http://www.w3.org/ns/prov#wasGeneratedBy> ?r
+                      FILTER(CONTAINS(STR(?r), "/rule/")) } ORDER BY ?r""", "r")
+    curations = column("""SELECT DISTINCT ?r WHERE { ?x <http://www.w3.org/ns/prov#wasGeneratedBy> ?r
+                          FILTER(CONTAINS(STR(?r), "/curation/")) } ORDER BY ?r""", "r")[::10][:100]
+
     timings: dict[str, list[float]] = {"entity page": [], "document page": [], "document passage": [],
-                                       "search page": [],
-                                       "search as you type": []}
+                                       "search page": [], "search as you type": [], "class table": [],
+                                       "rule page": [], "curation page": [], "graph json depth 1": [],
+                                       "graph json depth 2": []}
     sizes: dict[str, int] = {}
     for _ in range(args.rounds):
         for kind, paths in (("entity page", [path_of(e) for e in entities]),
@@ -120,7 +134,14 @@ def main(argv=None) -> int:
                             ("document passage", [f"{path_of(d)}?hl={a}-{b}" for d, a, b in passages]),
                             ("search page", ["/search?" + urllib.parse.urlencode({"q": s}) for s in SEARCHES]),
                             ("search as you type", ["/api/search?" + urllib.parse.urlencode({"q": s})
-                                                    for s in typed_prefixes(SEARCHES)])):
+                                                    for s in typed_prefixes(SEARCHES)]),
+                            ("class table", ["/class/" + c.rsplit("#", 1)[1] for c in classes]),
+                            ("rule page", [path_of(r) for r in rules]),
+                            ("curation page", [path_of(c) for c in curations]),
+                            ("graph json depth 1", ["/api/neighbourhood?" + urllib.parse.urlencode({"iri": e})
+                                                    for e in entities[::10]]),
+                            ("graph json depth 2", ["/api/neighbourhood?" + urllib.parse.urlencode(
+                                {"iri": e, "depth": 2}) for e in entities[::10]])):
             for p in paths:
                 t0 = time.perf_counter()
                 status, body = get(p)

@@ -555,4 +555,23 @@ def gate(result, progress=None) -> Report:
                                   else " and is inconsistent (OWL 2 DL)")
                                + "; run `spacekg validate` for the full report")
     say(f"validation: conforms ({len(report.warnings)} warning(s)) in {result.timings['validate']:.1f} s")
+    if report.warnings:
+        say(warning_summary(report.warnings))
     return report
+
+
+def warning_summary(warnings: list[Result], limit: int = 8) -> str:
+    """Where the warnings are: one line per message (count and the first focus nodes), most
+    frequent first, and how to see them all (``spacekg validate``)."""
+    by_msg: dict[str, list] = {}
+    for w in warnings:
+        by_msg.setdefault(w.message.strip().splitlines()[0] if w.message else w.source, []).append(w.focus)
+    lines = []
+    for msg, foci in sorted(by_msg.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:limit]:
+        names = sorted({str(f).rstrip("/").rsplit("/", 1)[-1] for f in foci})
+        more = f" …(+{len(names) - 3})" if len(names) > 3 else ""
+        lines.append(f"  {len(foci)} × {msg[:120]} — {', '.join(names[:3])}{more}")
+    if len(by_msg) > limit:
+        lines.append(f"  … and {len(by_msg) - limit} more kinds")
+    lines.append("  (all of them with their passages: `spacekg validate`)")
+    return "warnings:\n" + "\n".join(lines)

@@ -10,6 +10,7 @@ import hashlib
 from pathlib import Path
 
 from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Dataset, Literal, Namespace, URIRef
+from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
 from spacekg.config import OA, PROV, ROOT
@@ -142,7 +143,13 @@ def build(out: Path) -> Path:
     inf.add((st, RDF.subject, RES.moon))
     inf.add((st, RDF.predicate, SK.relatedTo))
     inf.add((st, RDF.object, RES.slim))
-    inf.add((st, PROV.wasGeneratedBy, URIRef(BASE + "rule/OWL-SYMMETRIC")))
+    inf.add((st, PROV.wasGeneratedBy, URIRef(BASE + "rule/prp-symp")))
+    # a property whose domain is an OWL class expression (a blank node)
+    dom, lst = BNode(), BNode()
+    onto.add((SK.target, RDFS.domain, dom))
+    onto.add((dom, RDF.type, OWL.Class))
+    Collection(onto, lst, [SK.Mission, SK.Probe])
+    onto.add((dom, OWL.unionOf, lst))
     out.parent.mkdir(parents=True, exist_ok=True)
     ds.serialize(out, format="nquads")
     return out

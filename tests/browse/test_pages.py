@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 
+import yaml
 from helpers import BASE, one_evidenced_fact, select
 from rdflib import URIRef
 
@@ -76,13 +77,17 @@ def test_document_page_highlights_passage_and_links_mentions(app, client):
 
 
 def test_class_page_sorted_and_paged(client):
-    r = client.get("/class/Mission?sort=en&lang=en")
+    r = client.get("/class/Mission?sort=label&lang=en")
     assert r.status_code == 200
     page = r.get_data(as_text=True)
-    rows = re.findall(r'<td lang="en"><a href="[^"]+">(.*?)</a></td>', page)
+    rows = re.findall(r'<th scope="row"><a href="[^"]+" title="[^"]+">(.*?)</a>', page)
     assert rows, "no Mission instances listed"
     keys = [html.unescape(x).casefold() for x in rows if x]
     assert keys == sorted(keys)
+    r = client.get("/class/Mission?sort=label&desc=1&lang=en")
+    rows = re.findall(r'<th scope="row"><a href="[^"]+" title="[^"]+">(.*?)</a>', r.get_data(as_text=True))
+    desc = [html.unescape(x).casefold() for x in rows if x]
+    assert desc and desc == sorted(desc, reverse=True)
     assert client.get("/class/NoSuchClass").status_code == 404
 
 
@@ -133,16 +138,23 @@ def test_incoming_links_counted(app, client):
     assert m and int(m.group(1)) >= int(rows[0]["n"])
 
 
-def test_rule_page_lists_what_it_generated(app, client):
-    rows = select(app, """SELECT ?rule (COUNT(?ev) AS ?n) WHERE { GRAPH <https://w3id.org/spacekg/graph/evidence>
-        { ?ev <http://www.w3.org/ns/prov#wasGeneratedBy> ?rule } } GROUP BY ?rule ORDER BY DESC(?n) ?rule LIMIT 1""")
-    rule, n = rows[0]["rule"], int(rows[0]["n"])
-    r = client.get(str(rule)[len(BASE) - 1:])
+def test_rule_page_says_the_rule_and_lists_its_conclusions(app, client):
+    rows = select(app, """PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+        SELECT ?rule (COUNT(DISTINCT ?st) AS ?n) WHERE { GRAPH <https://w3id.org/spacekg/graph/evidence>
+        { ?ev <http://www.w3.org/ns/prov#wasGeneratedBy> ?rule . ?st <http://www.w3.org/ns/prov#wasDerivedFrom> ?ev ;
+          rdf:subject ?s } FILTER(CONTAINS(STR(?rule), "/rule/")) } GROUP BY ?rule ORDER BY DESC(?n) ?rule LIMIT 1""")
+    rule = rows[0]["rule"]
+    r = client.get(str(rule)[len(BASE) - 1:] + "?lang=en")
     assert r.status_code == 200
     page = r.get_data(as_text=True)
-    m = re.search(r'id="incoming-h">[^<(]*\((\d+)\)', page)
-    assert m and int(m.group(1)) == n
-    assert 'href="/evidence/' in page, rule
+    rid = str(rule).rsplit("/", 1)[-1]
+    statement = next((x["statement"] for f in (ROOT / "data" / "rules").glob("*.yaml")
+                      for x in yaml.safe_load(f.read_text(encoding="utf-8")) if x["id"] == rid), None)
+    assert statement and statement in html.unescape(page)  # the rule in words, from data/rules
+    m = re.search(r"Conclusions of this rule \((\d+)\)", page)
+    assert m and int(m.group(1)) >= 1
+    assert page.count('<a class="why" href="/statement/') == min(50, int(m.group(1)))
+    assert not re.search(r">[0-9a-f]{16}<", page), "conclusions are labelled, not hashes"
 
 
 def test_inferred_facts_shown_apart_with_rule(app, client):

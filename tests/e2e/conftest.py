@@ -67,7 +67,7 @@ def build_file(tmp_path_factory) -> Path:
     if default.is_file():
         return default
     out = tmp_path_factory.mktemp("e2e-build")
-    subprocess.run(["spacekg", "build", "--out", str(out)], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "spacekg", "build", "--out", str(out)], check=True, cwd=ROOT)
     return out / "spacekg.nq"
 
 
@@ -79,7 +79,7 @@ def server(build_file, tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("e2e-serve") / "serve.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen(["spacekg", "serve", "--host", "127.0.0.1", "--port", str(port),
+        proc = subprocess.Popen([sys.executable, "-m", "spacekg", "serve", "--host", "127.0.0.1", "--port", str(port),
                                  "--data", str(build_file)], stdout=fh, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120

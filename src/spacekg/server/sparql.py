@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, current_app, redirect, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from spacekg.server import results as R
@@ -203,6 +203,8 @@ def endpoint():
             raise ProtocolError(400, "updates must be sent with POST; a GET never updates")
         query = _one(request.args.getlist("query"), "query")
         if query is None:
+            if _browser_wants_html():  # a person opening the endpoint: the query page (YASGUI)
+                return redirect(url_for("browse.query_page"), 303)
             return _service_description()
         return _run_query(query)
     # POST
@@ -229,6 +231,17 @@ def endpoint():
         return _run_update(_body_text())
     raise ProtocolError(415, f"unsupported Content-Type {mt!r}: use {FORM_TYPE}, {QUERY_TYPE} "
                              f"or {UPDATE_TYPE}")
+
+
+def _browser_wants_html() -> bool:
+    """True when the request names ``text/html`` and prefers it to every RDF syntax (a
+    browser), no ``format`` is asked for, and the browser pages are installed."""
+    accept = request.accept_mimetypes
+    if request.args.get("format") or "browse.query_page" not in current_app.view_functions:
+        return False
+    if not any(mt == "text/html" and q > 0 for mt, q in accept):
+        return False
+    return accept.best_match(["text/html", *(f.media_type for f in R.GRAPH_FORMATS)]) == "text/html"
 
 
 def _short(exc: Exception, limit: int = 600) -> str:

@@ -121,10 +121,34 @@ def _load_cache() -> Cache:
                                          "props": []})
         d["props"].append((row["p"], row["o"]))
         key = {DCTERMS.title: "title", DCTERMS.date: "date", sk("dateNote"): "date_note",
-               DCTERMS.publisher: "publisher"}.get(row["p"])
+               DCTERMS.publisher: "publisher", sk("dateQualifier"): "qualifier",
+               URIRef("https://schema.org/sha256"): "sha256", DCTERMS.source: "source"}.get(row["p"])
+        if row["p"] == SKOS.editorialNote:
+            d.setdefault("notes", []).append(row["o"])
+        if isinstance(row["o"], Literal) and row["o"].language in ("ja", "en") and \
+                row["p"] in (DCTERMS.title, DCTERMS.creator):
+            d.setdefault(f"{'title' if row['p'] == DCTERMS.title else 'creator'}_{row['o'].language}", row["o"])
         if key and (key not in d or (isinstance(row["o"], Literal) and row["o"].language == "ja")):
             d[key] = row["o"]
     return c
+
+
+def doc_date_text(meta: dict, lang: str) -> str:
+    """The date of a document for display: its ``dcterms:date`` (marked approximate when its
+    ``sk:dateQualifier`` says so) or "undated"/"日付なし" when the document prints none."""
+    date = meta.get("date")
+    qual = str(meta.get("qualifier", ""))
+    if date is not None and str(date):
+        words = {"approximate": ("推定", "approx."), "not-printed": ("文書に記載なし", "not printed")}.get(qual)
+        if words:
+            return f"{date} ({words[0] if lang == 'ja' else words[1]})"
+        return str(date)
+    return "日付なし" if lang == "ja" else "undated"
+
+
+def doc_title(meta: dict, lang: str) -> str:
+    """A document's title in ``lang`` when it has one, else its other title, else its id."""
+    return str(meta.get(f"title_{lang}") or meta.get("title") or meta.get("id", ""))
 
 
 def label(iri, lang: str = "ja", fallback: bool = True) -> str:

@@ -8,7 +8,7 @@ header with its q-values (werkzeug's ``best_match``; HTML wins ties and ``*/*``)
 from __future__ import annotations
 
 from flask import Response, request
-from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
 from spacekg.config import OA, PROV
@@ -20,9 +20,13 @@ FORMATS = {
     "nt": ("application/n-triples", "nt", ".nt"),
     "jsonld": ("application/ld+json", "json-ld", ".jsonld"),
     "rdf": ("application/rdf+xml", "pretty-xml", ".rdf"),
+    "trig": ("application/trig", "trig", ".trig"),
+    "nq": ("application/n-quads", "nquads", ".nq"),
 }
+#: formats that carry named graphs: a description in them keeps each triple's graph
+DATASET_FORMATS = ("trig", "nq")
 ALIASES = {"turtle": "ttl", "ntriples": "nt", "n-triples": "nt", "json-ld": "jsonld", "json": "jsonld",
-           "xml": "rdf", "rdfxml": "rdf", "rdf+xml": "rdf", "html": "html"}
+           "xml": "rdf", "rdfxml": "rdf", "rdf+xml": "rdf", "html": "html", "nquads": "nq", "n-quads": "nq"}
 SUFFIXES = {v[2]: k for k, v in FORMATS.items()}
 MEDIA = {v[0]: k for k, v in FORMATS.items()}
 
@@ -97,9 +101,26 @@ def describe(iri: URIRef) -> Graph:
     return g
 
 
+QUADS_OUT = """SELECT ?g ?s ?p ?o WHERE { { GRAPH ?g { ?x ?p ?o } BIND(?x AS ?s) }
+  UNION { GRAPH ?g { ?x ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o } } }"""
+QUADS_IN = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?x } BIND(?x AS ?o) }"
+
+
+def describe_dataset(iri: URIRef) -> Dataset:
+    """The description of :func:`describe` with each triple in its named graph (for TriG and
+    N-Quads): outgoing triples with one level of blank nodes, and incoming triples."""
+    ds = Dataset()
+    bind_prefixes(ds)
+    st = data.store()
+    for query in (QUADS_OUT, QUADS_IN):
+        for r in st.select(query, {"x": iri}):
+            ds.graph(r["g"]).add((r["s"], r["p"], r["o"]))
+    return ds
+
+
 def named_graph(name: str) -> Graph:
     """All triples of one named graph (used for ``/ontology`` and ``/graph/<name>``)."""
-    g = bind_prefixes(Graph(bind_namespaces="core"))
+    g = bind_prefixes(Graph(bind_namespaces="core", identifier=data.graph_iri(name)))
     for t in data.store().construct("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
                                     {"g": data.graph_iri(name)}):
         g.add(t)
@@ -107,8 +128,16 @@ def named_graph(name: str) -> Graph:
 
 
 def rdf_response(g: Graph, fmt: str, status: int = 200) -> Response:
-    """Serialise ``g`` as ``fmt`` (a key of :data:`FORMATS`) with its media type."""
+    """Serialise ``g`` as ``fmt`` (a key of :data:`FORMATS`) with its media type; a plain graph
+    asked for as TriG or N-Quads goes into one named graph ``graph_name`` (or the default graph)."""
     media, serializer, _ = FORMATS[fmt]
+    if fmt in DATASET_FORMATS and not isinstance(g, Dataset):
+        ds = Dataset()
+        bind_prefixes(ds)
+        target = ds.graph(g.identifier) if isinstance(g.identifier, URIRef) else ds.default_graph
+        for t in g:
+            target.add(t)
+        g = ds
     kwargs = {"auto_compact": True} if serializer == "json-ld" else {}
     body = g.serialize(format=serializer, encoding="utf-8", **kwargs)
     resp = Response(body, status=status, mimetype=media)
@@ -126,4 +155,5 @@ def term_kind(t) -> str:
     return "iri"
 
 
-__all__ = ["FORMATS", "RDF", "UnknownFormat", "describe", "named_graph", "negotiate", "rdf_response"]
+__all__ = ["FORMATS", "RDF", "UnknownFormat", "describe", "describe_dataset", "named_graph", "negotiate",
+           "rdf_response"]

@@ -10,15 +10,24 @@ from __future__ import annotations
 
 import re
 
-from flask import Blueprint, abort, current_app, make_response, render_template, request
+from flask import Blueprint, abort, current_app, make_response, render_template, request, url_for
 from rdflib import URIRef
 from werkzeug.exceptions import HTTPException
 
 from spacekg.server.browse import data as data
 from spacekg.server.browse import pages as pages
+from spacekg.server.browse import provenance as provenance
 from spacekg.server.browse import rdf as rdf
 from spacekg.server.browse.text import render_document
-from spacekg.server.browse.util import choose_lang, lang_url, local_path, page_url, term_view, ui
+from spacekg.server.browse.util import (
+    choose_lang,
+    lang_url,
+    local_path,
+    mention_count,
+    page_url,
+    term_view,
+    ui,
+)
 
 bp = Blueprint("browse", __name__, template_folder="../templates", static_folder="../static",
                static_url_path="/assets")
@@ -49,6 +58,8 @@ def entity_page(iri: URIRef, fmt: str, extra: dict | None = None):
     """The page or RDF description of one IRI; 404 when the graph does not mention it."""
     if not data.exists(iri):
         abort(404)
+    if fmt in rdf.DATASET_FORMATS:
+        return rdf.rdf_response(rdf.describe_dataset(iri), fmt)
     if fmt != "html":
         return rdf.rdf_response(rdf.describe(iri), fmt)
     lang = choose_lang()
@@ -81,10 +92,23 @@ def document_page(iri: URIRef):
     for _s, _e, ent in mentions:
         counts[ent] = counts.get(ent, 0) + 1
     entities = sorted(((term_view(e, lang), n) for e, n in counts.items()), key=lambda x: (-x[1], x[0]["text"]))
-    props = [(term_view(p, lang), term_view(o, lang)) for p, o in (meta or {}).get("props", ())]
-    return render("document.html", lang=lang, iri=str(iri), meta=meta or {}, props=props, body=body,
-                  entities=entities, hl=hl, title=data.label(iri, lang), formats=rdf.FORMATS,
-                  path=local_path(iri))
+    return render("document.html", lang=lang, iri=str(iri), meta=pages.document_meta(meta or {}, lang),
+                  body=body, entities=entities, hl=hl, title=data.label(iri, lang), formats=rdf.FORMATS,
+                  path=local_path(iri), n_evidence=len(data.doc_evidence(iri)),
+                  source_href=url_for("browse.source_text", doc_id=str(iri).rsplit("/", 1)[-1])
+                  if text is not None else None)
+
+
+@bp.route("/source/<doc_id>.txt")
+def source_text(doc_id: str):
+    """The source document's text as the build read it (UTF-8 plain text)."""
+    text = data.doc_text(URIRef(data.base() + "document/" + doc_id))
+    if text is None:
+        abort(404)
+    resp = make_response(text)
+    resp.mimetype = "text/plain"
+    resp.mimetype_params["charset"] = "utf-8"
+    return resp
 
 
 def dereference(root: str, rest: str):
@@ -100,7 +124,31 @@ def dereference(root: str, rest: str):
         return rdf.rdf_response(rdf.named_graph(rest), fmt)
     if root == "document" and fmt == "html":
         return document_page(iri)
+    if root in ("statement", "evidence", "curation", "rule") and fmt == "html":
+        return provenance_page(root, iri)
     return entity_page(iri, fmt)
+
+
+def provenance_page(root: str, iri: URIRef):
+    """Statement, evidence annotation, curated statement or rule: text first, then the
+    entity page's tables (for statements and annotations)."""
+    if not data.exists(iri):
+        abort(404)
+    lang = choose_lang()
+    if root == "rule":
+        view = provenance.rule_view(iri, lang, _int_arg("page"))
+        return render("rule.html", lang=lang, iri=str(iri), rule=view, formats=rdf.FORMATS, path=local_path(iri))
+    if root == "curation":
+        view = provenance.curation_view(iri, lang)
+        return render("curation.html", lang=lang, iri=str(iri), cur=view, formats=rdf.FORMATS,
+                      path=local_path(iri))
+    extra = {}
+    if root == "statement":
+        head_rows = data.outgoing(iri)
+        extra["statement"] = provenance.statement_view(iri, head_rows, lang)
+    else:
+        extra["annotation"] = provenance.annotation_view(iri, lang)
+    return entity_page(iri, "html", extra)
 
 
 for _root in ROOTS:
@@ -109,9 +157,12 @@ for _root in ROOTS:
 
 
 @bp.route("/ontology")
-@bp.route("/ontology<any('.ttl', '.nt', '.jsonld', '.rdf'):suffix>")
+@bp.route("/ontology<any('.ttl', '.nt', '.jsonld', '.rdf', '.trig', '.nq'):suffix>")
 def ontology(suffix: str = ""):
-    fmt = rdf.negotiate(rdf.split_suffix("x" + suffix)[1])
+    try:
+        fmt = rdf.negotiate(rdf.split_suffix("x" + suffix)[1])
+    except rdf.UnknownFormat:
+        abort(406)
     if fmt != "html":
         return rdf.rdf_response(rdf.named_graph("ontology"), fmt)
     lang = choose_lang()
@@ -137,11 +188,11 @@ def class_page(name: str):
         abort(404)
     cls = data.sk(name)
     lang = choose_lang()
-    view = pages.class_view(cls, lang, request.args.get("sort", lang), _int_arg("page"))
+    view = pages.class_view(cls, lang, request.args.get("sort", "label"), _int_arg("page"),
+                            desc=request.args.get("desc") == "1")
     if not view["total"] and not data.exists(cls):
         abort(404)
-    return render("class.html", lang=lang, cls=term_view(cls, lang), name=name, view=view,
-                  sort=request.args.get("sort", lang))
+    return render("class.html", lang=lang, cls=term_view(cls, lang), name=name, view=view)
 
 
 @bp.app_errorhandler(404)
@@ -161,6 +212,7 @@ def server_error(exc):
 @bp.app_context_processor
 def template_helpers():
     return {"ui": ui, "lang_url": lang_url, "page_url": page_url, "local_path": local_path,
+            "mention_count": mention_count, "doc_title": data.doc_title, "doc_date": data.doc_date_text,
             "sparql_path": lambda: current_app.config.get("SPACEKG_SPARQL_PATH", "/sparql")}
 
 

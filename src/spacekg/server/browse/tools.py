@@ -93,11 +93,17 @@ def query_page():
 
 @bp.route("/explore")
 def explore():
+    """The graph view of one entity (``?iri=``, ``?depth=`` 1–3), or its start page."""
     lang = choose_lang()
-    iri = URIRef(request.args.get("iri", ""))
+    raw = request.args.get("iri", "")
+    if not raw:
+        return render("explore_start.html", lang=lang, entities=views.start_entities(lang))
+    iri = URIRef(raw)
     if not data.exists(iri):
         abort(404)
-    return render("explore.html", lang=lang, h=term_view(iri, lang), iri=str(iri), path=local_path(iri))
+    depth = min(_int_arg("depth", 1), 3)
+    return render("explore.html", lang=lang, h=term_view(iri, lang), iri=str(iri), path=local_path(iri),
+                  depth=depth, entity=views.entity_iri(iri))
 
 
 @bp.route("/api/neighbourhood")
@@ -106,7 +112,8 @@ def api_neighbourhood():
     iri = URIRef(request.args.get("iri", ""))
     if not data.exists(iri):
         return jsonify({"error": "not found"}), 404
-    return jsonify(views.neighbourhood(iri, lang, min(_int_arg("limit", 80), 300)))
+    depth = min(_int_arg("depth", 1), 3)
+    return jsonify(views.neighbourhood(iri, lang, min(_int_arg("limit", 60), 300), depth))
 
 
 @bp.route("/timeline")

@@ -76,12 +76,37 @@ def term_view(t, lang: str) -> dict:
 
 def _iri_view(t, lang: str) -> dict:
     other = "en" if lang == "ja" else "ja"
-    text = data.label(t, lang)
+    text = data.label(t, lang) if data.cache().labels.get(t) else provenance_label(t, lang) or data.label(t, lang)
     alt = data.label(t, other, fallback=False)
     external = not is_local(t) and not data.cache().labels.get(t)
     return {"kind": "iri", "text": text, "alt": alt if alt != text else "", "iri": str(t),
             "href": str(t) if external and str(t).startswith(("http://", "https://")) else local_path(t),
             "external": external}
+
+
+def provenance_label(t, lang: str) -> str:
+    """Readable text for the project's unlabelled provenance IRIs instead of their hash or
+    path: a statement node → its triple by labels; an evidence annotation or mention
+    (``…/evidence/<doc>/<start>-<end>/<generator>``) → document title and span. "" otherwise."""
+    s, b = str(t), data.base()
+    if not s.startswith(b) or "#" in s:
+        return ""
+    rest = s[len(b):]
+    if rest.startswith("statement/"):
+        from rdflib import RDF
+
+        spo = {r["p"]: r["o"] for r in data.outgoing(t) if r["p"] in (RDF.subject, RDF.predicate, RDF.object)}
+        if len(spo) == 3:
+            return " — ".join(data.label(spo[k], lang) if isinstance(spo[k], URIRef) else str(spo[k])
+                              for k in (RDF.subject, RDF.predicate, RDF.object))
+    elif rest.startswith(("evidence/", "mention/")):
+        parts = rest.split("/")
+        if len(parts) >= 3:
+            doc = data.cache().docs.get(URIRef(b + "document/" + parts[1]), {})
+            title = str(doc.get("title", "")) or parts[1]
+            kind = ui("evidence" if parts[0] == "evidence" else "mentions", lang)
+            return f"{kind}: {title} {parts[2].replace('-', '–')}"
+    return ""
 
 
 UI = {
@@ -104,6 +129,29 @@ UI = {
     "graphs": ("名前付きグラフ", "Named graphs"), "triples": ("トリプル", "triples"),
     "instances": ("インスタンス", "Instances"), "sort": ("並べ替え", "Sort by"),
     "properties": ("プロパティ", "Properties"), "error": ("エラー", "Error"),
+    "subject": ("主語", "Subject"), "property": ("プロパティ", "Property"), "value": ("値", "Value"),
+    "why": ("根拠", "why"), "stated_statement": ("文書が述べる事実", "Stated in the documents"),
+    "inferred_statement": ("推論された事実", "Inferred"), "premises": ("前提", "Premises"),
+    "from_graph": ("出典グラフ", "From graph"), "supports": ("この箇所が根拠となる事実", "Facts this passage states"),
+    "curation": ("キュレーション", "Curated statement"),
+    "curation_about": ("文書の一節を引用し、規則では取り出せない事実を人が記述したもの。",
+                       "A fact no rule reaches, written by a curator with the quote from the document that states it."),
+    "quote": ("引用", "Quote"), "owl2rl_rule": ("OWL 2 RL の推論規則", "OWL 2 RL inference rule"),
+    "if": ("もし", "If"), "then": ("ならば", "then"),
+    "domain_rule": ("領域規則（推論）", "Domain rule (inference)"),
+    "extraction_rule": ("抽出規則（文書の表現から事実を取り出す）", "Extraction rule (reads facts from the documents' wording)"),
+    "conclusions": ("この規則による結論", "Conclusions of this rule"),
+    "mentioned_entities": ("言及されている項目", "Entities mentioned"),
+    "mention_legend": ("下線: 項目への言及（リンク）", "underlined: a mention, linked to its entity"),
+    "evidence_legend": ("青: 事実の根拠となる箇所", "blue: a passage that states a fact"),
+    "passage_legend": ("黄: 選んだ箇所", "yellow: the passage you followed"),
+    "note": ("注記", "Note"), "name": ("名前", "Name"),
+    "contents": ("目次", "Contents"), "lang_en": ("英語", "English"), "lang_ja": ("日本語", "Japanese"),
+    "source_url": ("出典URL", "Source URL"), "title": ("題名", "Title"), "issuer": ("発行者", "Issued by"),
+    "date": ("日付", "Date"), "undated": ("日付なし", "undated"), "sha256": ("SHA-256", "SHA-256"),
+    "legend": ("凡例", "Legend"), "depth": ("深さ", "Depth"), "stated_edge": ("文書が述べる関係", "stated in a document"),
+    "inferred_edge": ("推論された関係", "inferred"), "center": ("中心", "centre"),
+    "explore_start": ("近傍グラフで見る項目を選んでください。", "Choose an item to see its neighbourhood graph."),
     "about": ("日本の国際宇宙探査に関する政府文書5件から作った知識グラフ。すべての事実は文書中の根拠箇所を指す。",
               "A knowledge graph of Japan's part in international space exploration, built from five "
               "Japanese government documents; every stated fact points to the passage that states it."),
@@ -114,6 +162,13 @@ def ui(key: str, lang: str) -> str:
     """Interface string ``key`` in ``lang`` (ja or en)."""
     ja, en = UI.get(key, (key, key))
     return ja if lang == "ja" else en
+
+
+def mention_count(n: int, lang: str) -> str:
+    """``"1 mention"`` / ``"3 mentions"`` / ``"3件の言及"``."""
+    if lang == "ja":
+        return f"{n}件の言及"
+    return f"{n} mention" if n == 1 else f"{n} mentions"
 
 
 def lang_url(lang: str) -> str:

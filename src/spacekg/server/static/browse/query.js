@@ -15,6 +15,14 @@
     populateFromUrl: false,
     autofocus: false,
     endpointCatalogueOptions: { getData: function () { return [{ endpoint: endpoint }]; } },
+    // results show IRIs and datatypes with these prefixes (xsd:date, not the full IRI), besides
+    // those the query declares
+    yasr: { prefixes: {
+      xsd: "http://www.w3.org/2001/XMLSchema#", rdf: "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+      rdfs: "http://www.w3.org/2000/01/rdf-schema#", owl: "http://www.w3.org/2002/07/owl#",
+      skos: "http://www.w3.org/2004/02/skos/core#", dcterms: "http://purl.org/dc/terms/",
+      prov: "http://www.w3.org/ns/prov#", oa: "http://www.w3.org/ns/oa#", wd: "http://www.wikidata.org/entity/",
+      sk: cfg.base + "ontology#", skr: cfg.base + "resource/" } },
   });
   document.body.classList.add("js-editor");
   var tab = yasgui.getTab();
