@@ -34,7 +34,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.endpoint = self.url + "/sparql"
         exe = shutil.which("spacekg")
-        cmd = ([exe] if exe else [sys.executable, "-m", "spacekg.cli"]) + \
+        cmd = ([exe] if exe else [sys.executable, "-m", "spacekg"]) + \
             ["serve", "--port", str(self.port), *args]
         self.log = open(Path(cwd or HERE) / f".serve-{self.port}.log", "w+") if cwd else \
             open(os.devnull, "w")
