@@ -69,12 +69,11 @@ def test_wrong_form_and_bad_query(store):
         store.select("SELECT * WHERE {")
 
 
-def test_analyze_ignores_strings_comments_and_finds_services():
+def test_analyze_ignores_strings_and_comments():
     info = analyze('PREFIX w: <https://query.wikidata.org/> # SERVICE <http://a/>\n'
                    'SELECT * FROM <http://g> WHERE { BIND("SERVICE <http://b/>" AS ?x) '
                    'SERVICE SILENT w:sparql { ?s ?p ?o } SERVICE ?v { } } ORDER BY ?x')
     assert info.form == "SELECT" and info.has_dataset and info.ordered
-    assert info.services == ["https://query.wikidata.org/sparql", None]
     assert not analyze('SELECT * { ?s ?p "FROM" }').has_dataset
 
 

@@ -23,7 +23,7 @@ when the key is not given):
 - ``SPACEKG_CACHE_MB``: size of the query-answer cache, cleared on every write [64; off for
   a remote store]
 - ``SPACEKG_READ_ONLY``: open the on-disk store read-only (worker processes) [false]
-- ``SPACEKG_WORKER_MEMORY_MB``: address-space limit of each query worker process [0: none]
+- ``SPACEKG_WORKER_MEMORY_MB``: memory limit (RLIMIT_DATA) of each query worker process, MiB [0: none]
 
 Every query from outside runs under one policy (:mod:`spacekg.server.policy`; accessor
 ``query_policy(app)``, runner ``run_select(app, query, bindings)``): nesting limit, SERVICE/LOAD

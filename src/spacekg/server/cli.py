@@ -44,8 +44,8 @@ WIKIDATA_SPARQL = "https://query.wikidata.org/sparql"
                    "2 to 8]. Needs the embedded store without updates; with --update-token or "
                    "--store-url queries run in the server process (0 there).")
 @click.option("--worker-memory-mb", default=1024, show_default=True, type=int,
-              help="Address-space limit of each query worker, MiB (0: none); a query needing more "
-                   "is stopped (503).")
+              help="Memory limit (RLIMIT_DATA) of each query worker, MiB (0: none); a query "
+                   "needing more is stopped (503).")
 @click.option("--cache-mb", default=64.0, show_default=True, type=float,
               help="Size of the query-answer cache per process (0: off); cleared on every write.")
 def serve(host, port, data, store_dir, store_url, update_url, build_dir, update_token, timeout,

@@ -282,7 +282,7 @@ class QueryPolicy:
         timeout: seconds a query may run (``None``: no limit); a query worker running longer
             is killed and restarted, the client gets 503.
         max_rows: result row cap (``None``: none).
-        memory_mb: address-space limit of each query worker process, MiB (``None``: none).
+        memory_mb: memory limit (RLIMIT_DATA) of each query worker process, MiB (``None``: none).
     """
 
     allow: list[str] = field(default_factory=list)

@@ -5,8 +5,10 @@ comes from outside the server — ``/sparql``, the browser's ``/query`` page, th
 service — in one of N worker processes (``--workers``), never in the HTTP process:
 
 - each worker opens the store itself (read-only on disk, or loads the ``--data`` files), sets
-  its own address-space limit with :func:`resource.setrlimit` (``RLIMIT_AS``,
-  ``--worker-memory-mb``) and runs one query at a time on a thread with a 64 MiB stack;
+  its own memory limit with :func:`resource.setrlimit` (``RLIMIT_DATA``: heap and private
+  writable mappings, ``--worker-memory-mb``; ``RLIMIT_AS`` would also count the address space
+  RocksDB and the allocator reserve without using it, and stop the store's own threads) and
+  runs one query at a time on a thread with a 64 MiB stack;
 - the supervisor (this module, in the HTTP process) hands a query to an idle worker over a
   pipe and waits at most the query timeout. Past it, the worker is killed (``SIGKILL``) and a
   new one started; the client gets 503. A worker that dies (out of memory: the allocator
@@ -158,7 +160,7 @@ def _worker_main(conn, config: dict) -> None:
     policy = policy_from_config(config)
     if policy.memory_mb:
         limit = policy.memory_mb << 20
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     store = open_store(config)
 
     def loop():

@@ -101,13 +101,21 @@ _executor_lock = threading.Lock()
 
 
 def executor(app=None) -> ThreadPoolExecutor:
-    """The app's pool of query workers (created on first use)."""
+    """The app's pool of query threads (created on first use), for queries run in this process.
+
+    Threads created from then on get a 64 MiB stack (``threading.stack_size``): the engine's
+    parser and evaluator recurse once per nesting level.
+    """
     app = app or current_app
     ex = app.extensions.get("spacekg_executor")
     if ex is None:
         with _executor_lock:
             ex = app.extensions.get("spacekg_executor")
             if ex is None:
+                from spacekg.server.querypool import QUERY_STACK
+
+                if threading.stack_size() < QUERY_STACK:
+                    threading.stack_size(QUERY_STACK)
                 ex = app.extensions["spacekg_executor"] = ThreadPoolExecutor(
                     max_workers=int(app.config.get("SPACEKG_WORKERS", 16)), thread_name_prefix="sparql")
     return ex
