@@ -106,9 +106,18 @@ def serve(host, port, data, store_dir, store_url, update_url, build_dir, update_
                + (f", {workers} query workers" if workers else "") + ")", err=True)
     # idle or half-sent connections are closed after channel_timeout s with no data; waitress
     # reads whole requests before a thread handles them, so slow clients hold no thread
-    waitress.serve(app, host=host, port=port, threads=threads, ident="spacekg",
-                   clear_untrusted_proxy_headers=True, connection_limit=conns,
-                   channel_timeout=20, cleanup_interval=5)
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="spacekg",
+                       clear_untrusted_proxy_headers=True, connection_limit=conns,
+                       channel_timeout=20, cleanup_interval=5)
+    finally:
+        pool = app.extensions.get("spacekg_pool")
+        if pool is not None:
+            pool.close()
 
 
 def _load_store(config: dict) -> None:

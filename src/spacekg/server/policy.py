@@ -29,7 +29,8 @@ browser's ``/query`` page, the reconciliation service, the store accessor itself
    names and relative IRIs are resolved as rdflib's algebra translation does
    (:func:`~rdflib.plugins.sparql.algebra.translatePrologue`, ``translatePName``), and every
    ``ServiceGraphPattern`` term and ``LOAD`` IRI must be on the allow-list. A variable target
-   is refused; text that rdflib cannot parse is refused (fail closed). Every refusal has the
+   is refused; text that rdflib cannot parse is refused (fail closed), and so is text over
+   64 KiB or with more than 256 nesting constructs (rdflib's parser is slow). Every refusal has the
    same status (403) and the same body whatever the target, so refusals tell nothing about
    other hosts and ports.
 
@@ -55,6 +56,9 @@ from urllib.parse import urlsplit
 NESTING_LIMIT = 64
 #: most nesting openers (brackets, ``!``, ``^``, nesting keywords) a query may hold in total
 OPENER_BUDGET = 1000
+#: most nesting openers in a text that calls SERVICE or LOAD (rdflib's parser, pure Python,
+#: takes about a second per hundred levels: the analysis stays short)
+ANALYSED_OPENER_BUDGET = 256
 #: longest text rdflib is asked to parse (its parser is slow on long input)
 MAX_ANALYSED = 64 * 1024
 #: most SERVICE/LOAD keywords in one text (rdflib re-reads the whole text for each SERVICE)
@@ -137,7 +141,7 @@ def check_nesting(text: str) -> None:
 # ------------------------------------------------------------------ SERVICE / LOAD targets
 
 _PARSE_LOCK = threading.Lock()
-_PARSE_STACK = 256 << 20
+_PARSE_STACK = 64 << 20
 _PARSE_RECURSION = 100_000
 
 
@@ -241,10 +245,12 @@ def service_targets(text: str, *, update: bool = False, base: str | None = None)
     """
     from rdflib.term import URIRef
 
-    if len(text) > MAX_ANALYSED or len(_KEYWORDS.findall(text)) > MAX_TARGETS:
+    if len(text) > MAX_ANALYSED or len(_KEYWORDS.findall(text)) > MAX_TARGETS \
+            or nesting(text)[1] > ANALYSED_OPENER_BUDGET:
         raise PolicyError(400, f"bad query: a query or update calling SERVICE or LOAD may be at "
                                f"most {MAX_ANALYSED} characters long with at most {MAX_TARGETS} "
-                               "SERVICE or LOAD keywords")
+                               f"SERVICE or LOAD keywords and {ANALYSED_OPENER_BUDGET} nesting "
+                               "constructs")
     try:
         terms = _in_big_stack(_targets, text, update, base)
     except RecursionError:
