@@ -230,7 +230,7 @@ class QueryPool:
         start_timeout: seconds a worker may take to open the store.
     """
 
-    def __init__(self, config: dict, size: int, *, max_tasks: int = 1000, slow_after: float = 1.0,
+    def __init__(self, config: dict, size: int, *, max_tasks: int = 1000, slow_after: float = 0.25,
                  start_timeout: float = 300.0):
         from spacekg.server.policy import policy_from_config
 

@@ -2,10 +2,12 @@
 
 Reads (queries, the service description) are open and CORS-enabled. Updates and Graph Store
 writes need ``Authorization: Bearer <token>`` and are refused (403) when the server has no
-token. A GET never updates. Queries run in a worker thread under a deadline
-(``SPACEKG_TIMEOUT`` s, 503 when exceeded) and a row cap (``SPACEKG_MAX_ROWS``, signalled by
-the ``X-SPARQL-Truncated`` header and in the body). ``SERVICE`` may only call the endpoints
-in ``SPACEKG_SERVICE_ALLOW``.
+token. A GET never updates. Every query first passes the policy of
+:mod:`spacekg.server.policy` (nesting, SERVICE/LOAD allow-list: 400/403), then runs in a query
+worker process (:mod:`spacekg.server.querypool`, under ``spacekg serve``) or a thread of this
+process, under a deadline (``SPACEKG_TIMEOUT`` s, 503 when exceeded; a worker is then killed)
+and a row cap (``SPACEKG_MAX_ROWS``, signalled by the ``X-SPARQL-Truncated`` header and in
+the body).
 
 Statuses follow the SPARQL 1.1 Protocol: 400 with the parser's message (``error at
 line:column``) for a bad query, 405 for other methods, 406 when no result format is
