@@ -13,8 +13,9 @@ service — in one of N worker processes (``--workers``), never in the HTTP proc
   pipe and waits at most the query timeout. Past it, the worker is killed (``SIGKILL``) and a
   new one started; the client gets 503. A worker that dies (out of memory: the allocator
   aborts; a crash in the engine) answers its request with 503 and is replaced. A worker whose
-  query runs longer than ``slow_after`` seconds is lowered in CPU priority (nice 10), so short
-  queries keep their share of the cores during an attack, and is replaced after that query;
+  query runs longer than ``slow_after`` seconds (0.5) is lowered in CPU priority (nice 10), so short
+  queries keep their share of the cores during an attack; after that query it gets its
+  priority back when the server may raise priorities (root), else it is replaced;
   every worker is replaced after ``max_tasks`` queries (memory the engine keeps);
 - workers are started from a fork server (:mod:`multiprocessing`, ``forkserver``) that has
   imported the modules: no threads, no open store, nothing of the HTTP process's state.
@@ -230,7 +231,7 @@ class QueryPool:
         start_timeout: seconds a worker may take to open the store.
     """
 
-    def __init__(self, config: dict, size: int, *, max_tasks: int = 1000, slow_after: float = 0.25,
+    def __init__(self, config: dict, size: int, *, max_tasks: int = 1000, slow_after: float = 0.5,
                  start_timeout: float = 300.0):
         from spacekg.server.policy import policy_from_config
 
@@ -333,6 +334,12 @@ class QueryPool:
             mem = f" ({self.policy.memory_mb} MiB per query worker)" if self.policy.memory_mb else ""
             raise QueryStopped("the query was stopped: it needed more memory than this server "
                                f"allows{mem} or crashed its worker (exit {code}); the server goes on") from None
+        if w.slow:
+            try:  # back to normal priority: allowed to root (CAP_SYS_NICE) only, else replaced
+                os.setpriority(os.PRIO_PROCESS, w.proc.pid, 0)
+                w.slow = False
+            except OSError:
+                pass
         if w.slow or w.tasks >= self.max_tasks:
             self._replace(w, "recycled")
         else:
