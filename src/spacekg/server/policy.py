@@ -69,9 +69,16 @@ REFUSED = ("SERVICE and LOAD may only reach the endpoints on this server's allow
            "(see the service description at /sparql)")
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_KEYWORDS = re.compile(r"SERVICE|LOAD", re.IGNORECASE)
-_NEST_WORDS = re.compile(r"UNION|OPTIONAL|MINUS|SELECT|GRAPH|SERVICE|FILTER|EXISTS", re.IGNORECASE)
-_OPEN = str.maketrans({c: "(" for c in "{(["} | {c: ")" for c in "})]"})
+_KEYWORDS = ("SERVICE", "LOAD")
+_NEST_WORDS = ("UNION", "OPTIONAL", "MINUS", "SELECT", "GRAPH", "SERVICE", "FILTER", "EXISTS")
+_BRACKETS = re.compile(r"[{}()\[\]]")
+
+
+def _has_keyword(text: str) -> bool:
+    """Whether the text holds SERVICE or LOAD in any case (``str.upper`` maps every ASCII
+    letter, and a few others onto ASCII: never misses a keyword the engine would read)."""
+    up = text.upper()
+    return any(k in up for k in _KEYWORDS)
 
 
 class PolicyError(Exception):
@@ -108,17 +115,20 @@ def nesting(text: str) -> tuple[int, int]:
 
     Linear in the text, no recursion: the depth counts every ``{([`` and ``})]`` character
     (including those inside strings, IRIs and comments); the openers are ``{([!^`` plus the
-    nesting keywords.
+    nesting keywords, counted as substrings of the upper-cased text (conservatively: a word
+    that merely contains one counts too).
     """
-    folded = text.translate(_OPEN)
-    depth = deepest = 0
-    pos = folded.find("(")
-    if pos >= 0:
-        for ch in re.findall(r"[()]", folded):
-            depth = depth + 1 if ch == "(" else max(0, depth - 1)
+    depth = deepest = openers = 0
+    for ch in _BRACKETS.findall(text):
+        if ch in "{([":
+            openers += 1
+            depth += 1
             if depth > deepest:
                 deepest = depth
-    openers = folded.count("(") + text.count("!") + text.count("^") + len(_NEST_WORDS.findall(text))
+        elif depth:
+            depth -= 1
+    up = text.upper()
+    openers += text.count("!") + text.count("^") + sum(up.count(w) for w in _NEST_WORDS)
     return deepest, openers
 
 
@@ -245,7 +255,8 @@ def service_targets(text: str, *, update: bool = False, base: str | None = None)
     """
     from rdflib.term import URIRef
 
-    if len(text) > MAX_ANALYSED or len(_KEYWORDS.findall(text)) > MAX_TARGETS \
+    up = text.upper()
+    if len(text) > MAX_ANALYSED or sum(up.count(k) for k in _KEYWORDS) > MAX_TARGETS \
             or nesting(text)[1] > ANALYSED_OPENER_BUDGET:
         raise PolicyError(400, f"bad query: a query or update calling SERVICE or LOAD may be at "
                                f"most {MAX_ANALYSED} characters long with at most {MAX_TARGETS} "
@@ -315,7 +326,7 @@ class QueryPolicy:
     def _check(self, text: str, *, update: bool, base: str | None) -> str:
         decoded = decode_escapes(text)
         check_nesting(decoded)
-        if _KEYWORDS.search(decoded):
+        if _has_keyword(decoded):
             for iri in service_targets(decoded, update=update, base=base):
                 if not allowed(iri, self.allow):
                     raise PolicyError(403, REFUSED)
