@@ -26,7 +26,7 @@ def proxied(tmp_path_factory):
     if NGINX is None:
         pytest.skip("nginx is not installed (make system-deps installs it)")
     d = tmp_path_factory.mktemp("proxy")
-    srv = LiveServer(["--data", str(SAMPLE), "--workers", "2", "--timeout", "5"], cwd=d)
+    srv = LiveServer(["--data", str(SAMPLE), "--workers", "2", "--timeout", "3"], cwd=d)
     port = free_port()
     conf = CONF.read_text()
     conf = conf.replace("server 127.0.0.1:5000;", f"server 127.0.0.1:{srv.port};")
@@ -97,3 +97,20 @@ def test_half_sent_headers_are_dropped_and_others_served(proxied):
     finally:
         for s in socks:
             s.close()
+
+
+def test_one_client_cannot_hold_every_query_worker(proxied):
+    from concurrent.futures import ThreadPoolExecutor
+
+    url, _ = proxied
+    bomb = b"SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }"
+
+    def send(_):
+        return requests.post(url + "/sparql", data=bomb, timeout=30,
+                             headers={"Content-Type": "application/sparql-query"}).status_code
+
+    with ThreadPoolExecutor(6) as ex:
+        statuses = list(ex.map(send, range(6)))
+    assert statuses.count(429) >= 2, statuses  # nginx: at most 4 queries at once per address
+    assert set(statuses) <= {429, 503}, statuses  # the others stopped by spacekg's timeout
+    assert _ordinary(url).status_code == 200
