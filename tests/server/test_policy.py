@@ -89,7 +89,7 @@ def test_workers_stop_runaway_queries_and_are_replaced():
     from spacekg.server import create_app
     from spacekg.server.querypool import QueryStopped, start_pool
 
-    app = create_app({"SPACEKG_DATA": [str(SAMPLE)], "SPACEKG_TIMEOUT": 1.5,
+    app = create_app({"SPACEKG_DATA": [str(SAMPLE)], "SPACEKG_TIMEOUT": 4,
                       "SPACEKG_WORKER_MEMORY_MB": 512, "TESTING": True})
     pool = start_pool(app, 1)
     try:
@@ -101,12 +101,19 @@ def test_workers_stop_runaway_queries_and_are_replaced():
         t0 = time.monotonic()
         with pytest.raises(QueryStopped):
             run_select(app, bomb)
-        assert time.monotonic() - t0 < 4
+        assert time.monotonic() - t0 < 6
         deadline = time.monotonic() + 30
         while pool.worker_pids() in ([], first) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert pool.worker_pids() and pool.worker_pids() != first  # killed and replaced
         assert run_select(app, q, {"s": URIRef(SK + "resource/jaxa")}).rows
+        # a string doubled 30 times (8 GiB) passes the 512 MiB limit long before the timeout
+        doubling = " ".join(f"BIND(CONCAT(?x{i}, ?x{i}) AS ?x{i + 1})" for i in range(30))
+        t0 = time.monotonic()
+        with pytest.raises(QueryStopped, match="memory"):
+            run_select(app, f'SELECT (STRLEN(?x30) AS ?n) WHERE {{ BIND("aaaaaaaa" AS ?x0) {doubling} }}')
+        assert time.monotonic() - t0 < 4
+        assert run_select(app, q, {"s": URIRef(SK + "resource/jaxa")}).rows  # a new worker answers
         with pytest.raises(PolicyError) as exc:  # checked in the worker, same answer
             run_select(app, "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }")
         assert exc.value.message == REFUSED

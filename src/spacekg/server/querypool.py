@@ -158,6 +158,8 @@ def _worker_main(conn, config: dict) -> None:
     from spacekg.server.policy import policy_from_config
     from spacekg.server.store import open_store
 
+    # an allocation failure aborts the worker at once: no backtrace symbolised for seconds first
+    os.environ["RUST_BACKTRACE"] = "0"
     policy = policy_from_config(config)
     if policy.memory_mb:
         limit = policy.memory_mb << 20
