@@ -62,11 +62,12 @@ $(VENDOR): server/package-lock.json server/copy-vendor.js
 	cd server && npm ci --no-audit --no-fund --loglevel=error && node copy-vendor.js
 	@touch $@
 
-system-deps: ## Install what the tests need outside Python (as root, apt-get): Chromium, Noto CJK fonts, Java
+system-deps: ## Install what the tests need outside Python (as root, apt-get): Chromium, Noto CJK fonts, Java, nginx
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
+	{ command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; } || missing="$$missing nginx"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$(ROOT_USER)" = yes ] && command -v apt-get >/dev/null; then \
 	  echo "installing:$$missing"; \

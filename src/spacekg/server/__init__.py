@@ -24,6 +24,12 @@ when the key is not given):
 - ``SPACEKG_CACHE_MB``: size of the query-answer cache, cleared on every write [64; off for
   a remote store]
 - ``SPACEKG_READ_ONLY``: open the on-disk store read-only (worker processes) [false]
+- ``SPACEKG_WORKER_MEMORY_MB``: memory limit (RLIMIT_DATA) of each query worker process, MiB [0: none]
+
+Every query from outside runs under one policy (:mod:`spacekg.server.policy`; accessor
+``query_policy(app)``, runner ``run_select(app, query, bindings)``): nesting limit, SERVICE/LOAD
+allow-list, timeout, row cap and, when ``spacekg serve`` runs query workers
+(:mod:`spacekg.server.querypool`), the memory limit.
 """
 
 from __future__ import annotations
@@ -48,6 +54,7 @@ DEFAULTS = {
     "SPACEKG_WORKERS": 16,
     "SPACEKG_CACHE_MB": 64,
     "SPACEKG_READ_ONLY": False,
+    "SPACEKG_WORKER_MEMORY_MB": 0,
 }
 
 
@@ -113,7 +120,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     @app.after_request
     def _allow_header(resp):
         if resp.status_code == 405 and request.path.rstrip("/") in ("/sparql", "/store"):
-            resp.headers["Allow"] = ("GET, POST, OPTIONS" if request.path.startswith("/sparql")
+            resp.headers["Allow"] = ("GET, HEAD, POST, OPTIONS" if request.path.startswith("/sparql")
                                      else "GET, HEAD, PUT, POST, DELETE")
         return resp
 

@@ -82,16 +82,23 @@ def _announce(host: str, port: int, extra: str = "") -> None:
               help=f"Endpoint URL or host name SERVICE may call, besides {WIKIDATA_SPARQL}; repeatable.")
 @click.option("--max-body", default=1 << 20, show_default=True, type=int,
               help="Request body cap in bytes for reads (authorised writes: 256 MiB).")
-@click.option("--threads", default=8, show_default=True, type=int, help="waitress threads per process.")
+@click.option("--threads", default=16, show_default=True, type=int,
+              help="HTTP threads of the server process (waitress).")
 @click.option("--workers", default=0, type=int,
-              help="Server processes sharing the port, each with the on-disk store opened read-only "
-                   "[default: one per CPU (at most 4) when the store is on disk and updates are off, "
-                   "else 1]. Updates, in-memory --data and --store-url use one process.")
+              help="Query worker processes: every query from outside runs in one of them, killed "
+                   "and replaced past the timeout or the memory limit [default: twice the CPUs, "
+                   "2 to 8]. Needs the embedded store without updates; with --update-token or "
+                   "--store-url queries run in the server process (0 there).")
+@click.option("--worker-memory-mb", default=1024, show_default=True, type=int,
+              help="Memory limit (RLIMIT_DATA) of each query worker, MiB (0: none); a query "
+                   "needing more is stopped (503).")
 @click.option("--cache-mb", default=64.0, show_default=True, type=float,
               help="Size of the query-answer cache per process (0: off); cleared on every write.")
 def serve(host, port, port_fallback, check_port, data, store_dir, store_url, update_url, build_dir, update_token, timeout,
-          max_rows, default_graph, allow_service, max_body, threads, workers, cache_mb):
+          max_rows, default_graph, allow_service, max_body, threads, workers, worker_memory_mb, cache_mb):
     """Serve the graph over the SPARQL 1.1 Protocol (at /sparql) and the browser."""
+    import resource
+
     port = choose_port(host, port, port_fallback)
     if check_port:
         return
@@ -129,29 +136,50 @@ def serve(host, port, port_fallback, check_port, data, store_dir, store_url, upd
         "MAX_CONTENT_LENGTH": max_body,
         "SPACEKG_WORKERS": max(16, threads * 2),
         "SPACEKG_CACHE_MB": cache_mb,
+        "SPACEKG_WORKER_MEMORY_MB": worker_memory_mb,
     }
-    multi_ok = not store_url and not update_token and (store_dir or not data)
+    pooled = not store_url and not update_token
     if workers <= 0:
-        workers = min(os.cpu_count() or 1, 4) if multi_ok else 1
-    elif workers > 1 and not multi_ok:
-        click.echo("spacekg: --workers > 1 needs the on-disk store with updates off; using 1", err=True)
-        workers = 1
-    channel_timeout = max(120, int(timeout) + 30)
-    if workers > 1:
-        _serve_workers(config, host, port, workers, threads, channel_timeout)
-        return
+        workers = min(max(2, 2 * (os.cpu_count() or 1)), 8) if pooled else 0
+    elif not pooled:
+        click.echo("spacekg: query workers need the embedded store with updates off; "
+                   "queries run in the server process", err=True)
+        workers = 0
+    if workers and (store_dir or not data):
+        _load_store(config)  # the on-disk store is then opened read-only by every process
+        config["SPACEKG_READ_ONLY"] = True
     app = create_app(config)
     get_store(app)  # load now: errors and loading time before listening
+    if workers:
+        from spacekg.server.querypool import start_pool
+
+        start_pool(app, workers)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < min(hard, 4096):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+    conns = max(100, min(1000, resource.getrlimit(resource.RLIMIT_NOFILE)[0] // 2))
+    # idle or half-sent connections are closed after channel_timeout s with no data; waitress
+    # reads whole requests before a thread handles them, so slow clients hold no thread
+    import signal
+    import sys
+
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
-        server = waitress.create_server(app, host=host, port=port, threads=threads, ident="spacekg",
-                                        clear_untrusted_proxy_headers=True, channel_timeout=channel_timeout)
-    except OSError as exc:
-        raise _bind_error(host, port, exc) from None
-    _announce(host, port)
-    try:
-        server.run()
-    except KeyboardInterrupt:
-        pass
+        try:
+            server = waitress.create_server(app, host=host, port=port, threads=threads, ident="spacekg",
+                                            clear_untrusted_proxy_headers=True, connection_limit=conns,
+                                            channel_timeout=20, cleanup_interval=5)
+        except OSError as exc:
+            raise _bind_error(host, port, exc) from None
+        _announce(host, port, f" with {workers} query workers" if workers else "")
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+    finally:
+        pool = app.extensions.get("spacekg_pool")
+        if pool is not None:
+            pool.close()
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> SpacekgError:
@@ -160,73 +188,22 @@ def _bind_error(host: str, port: int, exc: OSError) -> SpacekgError:
     return SpacekgError(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
 
 
-def _serve_workers(config: dict, host: str, port: int, workers: int, threads: int, channel_timeout: int):
-    """Load the store here, then run ``workers`` processes (spacekg.server.worker) on one socket.
+def _load_store(config: dict) -> None:
+    """(Re)load the on-disk store in a short-lived process, so that the bulk loader's memory
+    goes back to the system.
 
-    SIGTERM/SIGINT stop the workers; a worker that dies stops the others (exit code 2).
+    Raises:
+        SpacekgError: the load failed (its message).
     """
     import json
-    import signal
-    import socket
     import subprocess
     import sys
 
     env = dict(os.environ, SPACEKG_WORKER_CONFIG=json.dumps(config))
-    # (re)load the on-disk store in a short-lived process: the bulk loader's memory goes with it
     load = subprocess.run([sys.executable, "-m", "spacekg.server.worker", "--load-only"], env=env,
                           stderr=subprocess.PIPE, text=True)
     if load.returncode:
         raise SpacekgError(load.stderr.strip().removeprefix("error: ") or "loading the store failed")
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind((host, port))
-    except OSError as exc:
-        sock.close()
-        raise _bind_error(host, port, exc) from None
-    sock.listen(1024)
-    sock.set_inheritable(True)
-
-    def die_with_parent():  # Linux: a worker gets SIGTERM when this process dies
-        try:
-            import ctypes
-
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-        except OSError:
-            pass
-
-    procs: list = []
-    stopping = []
-
-    def stop(signum, frame):
-        stopping.append(signum)
-        for p in procs:
-            if p.poll() is None:
-                p.terminate()
-
-    signal.signal(signal.SIGTERM, stop)  # before any worker exists: none can be orphaned
-    signal.signal(signal.SIGINT, stop)
-    procs += [subprocess.Popen([sys.executable, "-m", "spacekg.server.worker", "--fd", str(sock.fileno()),
-                               "--threads", str(threads), "--channel-timeout", str(channel_timeout)],
-                              pass_fds=(sock.fileno(),), env=env, preexec_fn=die_with_parent)
-             for _ in range(workers)]
-    if stopping:  # a signal came while the workers were starting
-        stop(None, None)
-    _announce(host, port, f" with {workers} worker processes")
-    code = 0
-    while any(p.poll() is None for p in procs):
-        for p in procs:
-            if p.poll() is not None and not stopping:
-                click.echo(f"spacekg: worker {p.pid} exited with {p.returncode}; stopping", err=True)
-                code = 2
-                stop(None, None)
-        try:
-            procs[0].wait(0.5) if procs[0].poll() is None else next(
-                (q.wait(0.5) for q in procs if q.poll() is None), None)
-        except subprocess.TimeoutExpired:
-            pass
-    if code:
-        raise SystemExit(code)
 
 
 COMMANDS = [serve]

@@ -83,8 +83,9 @@ class RemoteStore(Store):
         return resp
 
     def execute(self, query, *, bindings=None, default_graphs=None, named_graphs=None,
-                base_iri=None, timeout=None) -> RawResult:
-        self._guard(query)
+                base_iri=None, timeout=None, checked=False) -> RawResult:
+        if not checked:
+            self._guard(query, base=base_iri)
         if bindings:
             try:
                 query = inject_values(query, bindings)
@@ -116,7 +117,7 @@ class RemoteStore(Store):
     def update(self, update, *, using_graphs=None, using_named_graphs=None, base_iri=None):
         if not self.update_url:
             raise StoreUnavailable("the store behind this server is read-only (no --update-url)")
-        self._guard(update)
+        self._guard(update, update=True, base=base_iri)
         if (using_graphs or using_named_graphs):
             if update_has_dataset(update):
                 raise QueryError("the update names its own dataset (USING or WITH) and the request "

@@ -2,10 +2,12 @@
 
 Reads (queries, the service description) are open and CORS-enabled. Updates and Graph Store
 writes need ``Authorization: Bearer <token>`` and are refused (403) when the server has no
-token. A GET never updates. Queries run in a worker thread under a deadline
-(``SPACEKG_TIMEOUT`` s, 503 when exceeded) and a row cap (``SPACEKG_MAX_ROWS``, signalled by
-the ``X-SPARQL-Truncated`` header and in the body). ``SERVICE`` may only call the endpoints
-in ``SPACEKG_SERVICE_ALLOW``.
+token. A GET never updates. Every query first passes the policy of
+:mod:`spacekg.server.policy` (nesting, SERVICE/LOAD allow-list: 400/403), then runs in a query
+worker process (:mod:`spacekg.server.querypool`, under ``spacekg serve``) or a thread of this
+process, under a deadline (``SPACEKG_TIMEOUT`` s, 503 when exceeded; a worker is then killed)
+and a row cap (``SPACEKG_MAX_ROWS``, signalled by the ``X-SPARQL-Truncated`` header and in
+the body).
 
 Statuses follow the SPARQL 1.1 Protocol: 400 with the parser's message (``error at
 line:column``) for a bad query, 405 for other methods, 406 when no result format is
@@ -27,15 +29,8 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from spacekg.server import results as R
 from spacekg.server.servicedesc import service_description
-from spacekg.server.sparqltext import analyze, final_limit, quick_analyze
-from spacekg.server.store import (
-    QueryError,
-    ServiceNotAllowed,
-    StoreUnavailable,
-    check_services,
-    get_store,
-    rdf_format_for_media_type,
-)
+from spacekg.server.sparqltext import analyze, final_limit
+from spacekg.server.store import QueryError, StoreUnavailable, get_store, rdf_format_for_media_type
 
 log = logging.getLogger(__name__)
 
@@ -108,13 +103,21 @@ _executor_lock = threading.Lock()
 
 
 def executor(app=None) -> ThreadPoolExecutor:
-    """The app's pool of query workers (created on first use)."""
+    """The app's pool of query threads (created on first use), for queries run in this process.
+
+    Threads created from then on get a 64 MiB stack (``threading.stack_size``): the engine's
+    parser and evaluator recurse once per nesting level.
+    """
     app = app or current_app
     ex = app.extensions.get("spacekg_executor")
     if ex is None:
         with _executor_lock:
             ex = app.extensions.get("spacekg_executor")
             if ex is None:
+                from spacekg.server.querypool import QUERY_STACK
+
+                if threading.stack_size() < QUERY_STACK:
+                    threading.stack_size(QUERY_STACK)
                 ex = app.extensions["spacekg_executor"] = ThreadPoolExecutor(
                     max_workers=int(app.config.get("SPACEKG_WORKERS", 16)), thread_name_prefix="sparql")
     return ex
@@ -178,27 +181,17 @@ def allowed_services(app=None) -> list[str]:
     return list((app or current_app).config.get("SPACEKG_SERVICE_ALLOW") or [])
 
 
-def _check_services(services: list[str | None]) -> None:
-    _check_services_for(current_app, services)
-
-
-def _check_services_for(app, services: list[str | None]) -> None:
-    try:
-        check_services(services, allowed_services(app))
-    except ServiceNotAllowed as exc:
-        raise ProtocolError(403, str(exc)) from None
-
-
 # ------------------------------------------------------------------ /sparql
 
 
-@bp.route("/sparql", methods=["GET", "POST", "OPTIONS"])
-@bp.route("/sparql/", methods=["GET", "POST", "OPTIONS"])
+@bp.route("/sparql", methods=["GET", "HEAD", "POST", "OPTIONS"])
+@bp.route("/sparql/", methods=["GET", "HEAD", "POST", "OPTIONS"])
 def endpoint():
-    """SPARQL 1.1 Protocol: query via GET or POST, update via POST (token), description on GET."""
+    """SPARQL 1.1 Protocol: query via GET or POST, update via POST (token), description on GET.
+    HEAD answers as GET without the body."""
     if request.method == "OPTIONS":
         return Response(status=204, headers=CORS_HEADERS)
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         if request.args.getlist("update"):
             raise ProtocolError(400, "updates must be sent with POST; a GET never updates")
         query = _one(request.args.getlist("query"), "query")
@@ -323,7 +316,10 @@ def result_cache(app) -> ResultCache | None:
 
 def answer_query(app, query: str, default_graphs, named_graphs, accept: str | None,
                  fparam: str | None, base_iri: str) -> tuple[list[tuple[str, str]], bytes]:
-    """Run a query for the protocol and serialise the answer.
+    """Run a query for the protocol under the app's policy and serialise the answer.
+
+    The query goes to a query worker process when ``spacekg serve`` runs them (killed and
+    restarted past the timeout or the memory limit), else runs in a thread of this process.
 
     Args:
         app: the Flask app (config, store, workers, cache).
@@ -338,72 +334,111 @@ def answer_query(app, query: str, default_graphs, named_graphs, accept: str | No
     Raises:
         ProtocolError: 400, 403, 406, 502 or 503 with the message for the client.
     """
-    info = quick_analyze(query)  # form unknown on the fast path: negotiated after execution
-    if info.services:
-        _check_services_for(app, info.services)
+    from spacekg.server.policy import query_policy
+    from spacekg.server.querypool import query_pool
+
     cache = result_cache(app)
+    federated = "SERVICE" in query.upper() or "\\U" in query.upper()
     key = (query, tuple(default_graphs) if default_graphs is not None else None,
            tuple(named_graphs) if named_graphs is not None else None, accept or "", fparam or "", base_iri)
-    if cache is not None and not info.services:
+    if cache is not None and not federated:
         hit = cache.get(key)
         if hit is not None:
             return hit
-    chosen = None
-    if info.form:
+    args = (query, default_graphs, named_graphs, accept, fparam, base_iri)
+    pool = query_pool(app)
+    if pool is not None:
+        out = pool.answer(args)  # the worker checks the policy itself
+    else:
+        pol = query_policy(app)
         try:
-            chosen = R.negotiate(_formats_for(info.form), accept, fparam)
-        except R.NotAcceptable as exc:
-            raise ProtocolError(406, str(exc)) from None
-    cfg = app.config
-    timeout = float(cfg.get("SPACEKG_TIMEOUT") or 0) or None
-    max_rows = int(cfg.get("SPACEKG_MAX_ROWS") or 0) or None
-    deadline = R.Deadline(timeout)
-    store = get_store(app)
-
-    def work():
-        # pyoxigraph result iterators are bound to the thread that made them: they must not
-        # travel to the request thread inside an exception's traceback
-        try:
-            return _work()
+            pol.check_query(query, base_iri)
         except Exception as exc:
-            raise exc.with_traceback(None) from None
+            raise protocol_error(exc) from None
+        deadline = R.Deadline(pol.timeout)
+        store = get_store(app)
 
-    def _work():
-        raw = store.execute(query, default_graphs=default_graphs, named_graphs=named_graphs,
-                            base_iri=base_iri, timeout=timeout)
-        fmt, media = chosen if chosen else R.negotiate(
-            R.GRAPH_FORMATS if raw.kind == "triples" else R.SOLUTION_FORMATS, accept, fparam)
-        if raw.kind == "solutions":
-            if raw.native is not None and (max_rows is None or (final_limit(query) or max_rows + 1) <= max_rows):
-                try:
-                    return R.render_native(raw.native, fmt, media)
-                except RuntimeError as exc:  # an evaluation error met while serialising
-                    raise QueryError(f"query evaluation failed: {exc}") from None
-            return R.render_solutions(raw.variables, raw.rows, fmt, media, max_rows, deadline)
-        if raw.kind == "boolean":
-            return R.render_boolean(raw.boolean, fmt, media)
-        prefixes = analyze(query).prefixes if fmt.name in ("turtle", "trig") else None
-        return R.render_triples(raw.triples, fmt, media, max_rows, deadline, prefixes)
+        def work():
+            # pyoxigraph result iterators are bound to the thread that made them: nothing that
+            # holds one may travel to the request thread (tracebacks, exception contexts)
+            try:
+                return produce_answer(store, *args, pol.timeout, pol.max_rows, deadline)
+            except Exception as exc:
+                exc.__context__ = exc.__cause__ = None
+                raise exc.with_traceback(None) from None
 
-    future = executor(app).submit(work)
-    try:
-        rendered = future.result(timeout=timeout)
-    except FutureTimeout:
-        deadline.cancelled = True
-        raise ProtocolError(503, str(R.QueryTimeout(timeout))) from None
-    except R.QueryTimeout as exc:
-        raise ProtocolError(503, str(exc)) from None
-    except QueryError as exc:
-        raise ProtocolError(400, f"bad query: {_short(exc)}") from None
-    except R.NotAcceptable as exc:
-        raise ProtocolError(406, str(exc)) from None
-    except StoreUnavailable as exc:
+        future = executor(app).submit(work)
+        try:
+            out = future.result(timeout=pol.timeout)
+        except FutureTimeout:
+            deadline.cancelled = True
+            raise ProtocolError(503, str(R.QueryTimeout(pol.timeout))) from None
+        except Exception as exc:
+            raise protocol_error(exc, federated) from None
+    if cache is not None and not federated:
+        cache.put(key, out)
+    return out
+
+
+def protocol_error(exc: Exception, federated: bool = False) -> ProtocolError:
+    """The :class:`ProtocolError` a failed query answers with (the mapping used in this
+    process and in the query workers).
+
+    Raises:
+        Exception: ``exc`` itself when it is the server's own fault (then a 500, logged).
+    """
+    from spacekg.server.policy import PolicyError
+
+    if isinstance(exc, ProtocolError):
+        return exc
+    if isinstance(exc, PolicyError):
+        return ProtocolError(exc.status, exc.message)
+    if isinstance(exc, R.QueryTimeout):
+        return ProtocolError(503, str(exc))
+    if isinstance(exc, QueryError):
+        return ProtocolError(400, f"bad query: {_short(exc)}")
+    if isinstance(exc, R.NotAcceptable):
+        return ProtocolError(406, str(exc))
+    if isinstance(exc, StoreUnavailable):
         log.error("store failure: %s", exc)
-        raise ProtocolError(502, str(exc)) from None
-    except OSError as exc:  # pyoxigraph: SERVICE call failed, or storage error
-        if info.services:
-            raise ProtocolError(502, f"a SERVICE call failed: {exc}") from None
-        raise
+        return ProtocolError(502, str(exc))
+    if isinstance(exc, OSError) and federated:  # pyoxigraph: a SERVICE call failed
+        return ProtocolError(502, f"a SERVICE call failed: {_short(exc)}")
+    if isinstance(exc, MemoryError):
+        return ProtocolError(503, "the query was stopped: it needed more memory than this server allows")
+    raise exc
+
+
+def produce_answer(store, query: str, default_graphs, named_graphs, accept: str | None,
+                   fparam: str | None, base_iri: str, timeout: float | None, max_rows: int | None,
+                   deadline: R.Deadline) -> tuple[list[tuple[str, str]], bytes]:
+    """Execute ``query`` on ``store`` and serialise it (no policy checks: the caller's job).
+
+    Returns:
+        ``(headers, body)`` of a 200 answer.
+
+    Raises:
+        QueryError, R.QueryTimeout, R.NotAcceptable, StoreUnavailable, OSError: see
+        :func:`protocol_error`.
+    """
+    raw = store.execute(query, default_graphs=default_graphs, named_graphs=named_graphs,
+                        base_iri=base_iri, timeout=timeout, checked=True)
+    fmt, media = R.negotiate(R.GRAPH_FORMATS if raw.kind == "triples" else R.SOLUTION_FORMATS,
+                             accept, fparam)
+    if raw.kind == "solutions":
+        if raw.native is not None and (max_rows is None or (final_limit(query) or max_rows + 1) <= max_rows):
+            try:
+                rendered = R.render_native(raw.native, fmt, media)
+            except RuntimeError as exc:  # an evaluation error met while serialising
+                raise QueryError(f"query evaluation failed: {exc}") from None
+        else:
+            rendered = R.render_solutions(raw.variables, raw.rows, fmt, media, max_rows, deadline)
+    elif raw.kind == "boolean":
+        rendered = R.render_boolean(raw.boolean, fmt, media)
+    else:
+        prefixes = analyze(query).prefixes if fmt.name in ("turtle", "trig") else None
+        rendered = R.render_triples(raw.triples, fmt, media, max_rows, deadline, prefixes)
+    del raw
     ctype = rendered.media_type
     if ctype.startswith("text/") or ctype.endswith(("json", "xml")) or ctype.startswith("application/n-"):
         ctype += "; charset=utf-8"
@@ -413,10 +448,7 @@ def answer_query(app, query: str, default_graphs, named_graphs, accept: str | No
     if rendered.truncated_at is not None:
         headers.append(("X-SPARQL-Truncated", "true"))
         headers.append(("Warning", f'199 spacekg "result truncated to {rendered.truncated_at} rows"'))
-    out = (headers, rendered.body)
-    if cache is not None and not info.services:
-        cache.put(key, out)
-    return out
+    return headers, rendered.body
 
 
 def _run_update(update: str) -> Response:
@@ -424,9 +456,12 @@ def _run_update(update: str) -> Response:
     store = get_store()
     if not store.updatable:
         raise ProtocolError(403, "the store behind this server is read-only")
-    services = analyze(update).services
-    if services:
-        _check_services(services)
+    from spacekg.server.policy import query_policy
+
+    try:
+        query_policy().check_update(update, request.base_url)
+    except Exception as exc:
+        raise protocol_error(exc) from None
     try:
         store.update(update, using_graphs=_graph_list("using-graph-uri"),
                      using_named_graphs=_graph_list("using-named-graph-uri"),
@@ -442,9 +477,11 @@ def _run_update(update: str) -> Response:
 
 
 def _invalidate_cache() -> None:
+    """After a write: drop the answer cache and the browser's labels, types and texts."""
     cache = current_app.extensions.get("spacekg_cache")
     if cache is not None:
         cache.clear()
+    current_app.extensions.setdefault("spacekg_browse", {}).pop("cache", None)
 
 
 def _service_description() -> Response:

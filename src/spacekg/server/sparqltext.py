@@ -1,10 +1,11 @@
 """A small lexer over SPARQL text: what the endpoint must know before it runs a query.
 
 The engine parses queries itself; this module only finds, outside strings, IRIs and comments,
-the few things the server decides on: the query form, dataset clauses (``FROM``/``USING``/
-``WITH``), ``SERVICE`` targets (for the allow-list), and where to insert a ``VALUES`` block or
-``USING`` clauses. It never builds SPARQL from user text: inserted terms are N-Triples-escaped
-by :func:`ntriples_term`.
+the few things the server needs for serving (never for security): the query form, dataset
+clauses (``FROM``/``USING``/``WITH``), prefixes for Turtle output, and where to insert a
+``VALUES`` block or ``USING`` clauses. What a query may do (SERVICE and LOAD targets,
+nesting) is decided by :mod:`spacekg.server.policy` with a real parser. This module never
+builds SPARQL from user text: inserted terms are N-Triples-escaped by :func:`ntriples_term`.
 """
 
 from __future__ import annotations
@@ -73,14 +74,12 @@ class QueryInfo:
         form: ``SELECT``, ``ASK``, ``CONSTRUCT``, ``DESCRIBE`` or ``None`` if not found
             (e.g. an update sent as a query; the engine then reports the syntax error).
         has_dataset: the query has ``FROM`` or ``FROM NAMED`` clauses.
-        services: the ``SERVICE`` targets as absolute IRIs; ``None`` for a variable target.
         prefixes: the ``PREFIX`` declarations.
         ordered: the query has an ``ORDER BY``.
     """
 
     form: str | None = None
     has_dataset: bool = False
-    services: list[str | None] = field(default_factory=list)
     prefixes: dict[str, str] = field(default_factory=dict)
     base: str | None = None
     ordered: bool = False
@@ -100,20 +99,8 @@ def _resolve(iri: str, base: str | None) -> str:
     return urljoin(base, iri) if base else iri
 
 
-def _term_iri(tok: Token, info: QueryInfo) -> str | None:
-    """The absolute IRI named by an IRI or prefixed-name token, else ``None``."""
-    if tok.kind == "iri":
-        return _resolve(tok.text[1:-1], info.base)
-    if tok.kind == "word" and ":" in tok.text:
-        prefix, _, local = tok.text.rstrip(".").partition(":")
-        if prefix in info.prefixes:
-            return info.prefixes[prefix] + local.replace("\\", "")
-        return tok.text  # unknown prefix: the engine will reject the query
-    return None
-
-
 def analyze(text: str) -> QueryInfo:
-    """Find the form, dataset clauses, ORDER BY and SERVICE targets of a query.
+    """Find the form, dataset clauses, ORDER BY and prefixes of a query.
 
     Args:
         text: the query text.
@@ -132,22 +119,7 @@ def analyze(text: str) -> QueryInfo:
             info.has_dataset = True
         elif up == "ORDER" and i + 1 < len(toks) and toks[i + 1].upper == "BY":
             info.ordered = True
-        elif up == "SERVICE":
-            j = i + 1
-            if j < len(toks) and toks[j].upper == "SILENT":
-                j += 1
-            if j < len(toks):
-                info.services.append(None if toks[j].kind == "var" else _term_iri(toks[j], info))
     return info
-
-
-def quick_analyze(text: str) -> QueryInfo:
-    """:func:`analyze` when the text may hold ``SERVICE`` or ``FROM``; else an empty
-    :class:`QueryInfo` (form unknown) without tokenising: the per-request fast path."""
-    up = text.upper()
-    if "SERVICE" in up or "FROM" in up:
-        return analyze(text)
-    return QueryInfo()
 
 
 _FINAL_LIMIT = re.compile(r"(?:\bLIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?|\bOFFSET\s+\d+\s+LIMIT\s+(\d+))\s*\Z",
@@ -161,11 +133,6 @@ def final_limit(text: str) -> int | None:
     if not m or "#" in text[text.rfind("\n", 0, m.start()) + 1:m.start()]:
         return None  # (a LIMIT on a line with a '#' may be in a comment: not trusted)
     return int(m.group(1) or m.group(2))
-
-
-def update_services(text: str) -> list[str | None]:
-    """The ``SERVICE`` targets of an update (same rules as :func:`analyze`)."""
-    return analyze(text).services
 
 
 def update_has_dataset(text: str) -> bool:
@@ -309,4 +276,4 @@ def _where_open(text: str) -> int | None:
 
 
 __all__ = ["QueryInfo", "Token", "analyze", "inject_using", "inject_values",
-           "ntriples_term", "tokens", "update_has_dataset", "update_services"]
+           "ntriples_term", "tokens", "update_has_dataset"]

@@ -53,28 +53,8 @@ class QueryError(Exception):
 
 
 class ServiceNotAllowed(QueryError):
-    """The query calls a SERVICE endpoint outside the allow-list (HTTP 403 at the endpoint)."""
-
-
-def check_services(services: list[str | None], allow: list[str]) -> None:
-    """Refuse SERVICE targets outside ``allow`` (full endpoint URLs, or host names).
-
-    Args:
-        services: targets from :func:`~spacekg.server.sparqltext.analyze` (``None``: a variable).
-        allow: the allow-list.
-
-    Raises:
-        ServiceNotAllowed: naming the first refused target.
-    """
-    from urllib.parse import urlsplit
-
-    for iri in services:
-        if iri is None:
-            raise ServiceNotAllowed("SERVICE with a variable endpoint is not allowed on this server")
-        host = (urlsplit(iri).hostname or "").lower()
-        if not any(iri == a or ("/" not in a and host == a.lower()) for a in allow):
-            raise ServiceNotAllowed(f"SERVICE <{iri}> is not allowed on this server; allowed: "
-                                    f"{', '.join(allow) or 'none'}")
+    """The query calls SERVICE or LOAD outside the allow-list (HTTP 403 at the endpoint); the
+    message is the same whatever the target (:data:`spacekg.server.policy.REFUSED`)."""
 
 
 class StoreUnavailable(Exception):
@@ -219,14 +199,23 @@ class Store:
         self._stats = None
         self._stats_lock = threading.Lock()
 
-    def _guard(self, text: str) -> None:
-        """Refuse SERVICE calls outside the allow-list (see :func:`check_services`)."""
-        if self.service_allow is not None:
-            from spacekg.server.sparqltext import quick_analyze
+    def _guard(self, text: str, *, update: bool = False, base: str | None = None) -> None:
+        """Apply :mod:`spacekg.server.policy` (nesting, SERVICE/LOAD allow-list) to a query or
+        update, whoever runs it through this store.
 
-            services = quick_analyze(text).services
-            if services:
-                check_services(services, self.service_allow)
+        Raises:
+            ServiceNotAllowed: SERVICE or LOAD outside the allow-list.
+            QueryError: too deeply nested, or not analysable.
+        """
+        if self.service_allow is None:
+            return
+        from spacekg.server.policy import PolicyError, QueryPolicy
+
+        pol = QueryPolicy(allow=self.service_allow)
+        try:
+            (pol.check_update if update else pol.check_query)(text, base)
+        except PolicyError as exc:
+            raise (ServiceNotAllowed if exc.status == 403 else QueryError)(exc.message) from None
 
     # -- for the browser ------------------------------------------------------------
     def select(self, query: str, bindings: dict[str, Node] | None = None) -> list[dict[str, Node]]:
@@ -282,7 +271,8 @@ class Store:
     # -- for the endpoint -------------------------------------------------------------
     def execute(self, query: str, *, bindings: dict[str, Node] | None = None,
                 default_graphs: list[str] | None = None, named_graphs: list[str] | None = None,
-                base_iri: str | None = None, timeout: float | None = None) -> RawResult:
+                base_iri: str | None = None, timeout: float | None = None,
+                checked: bool = False) -> RawResult:
         """Run any query; results stay lazy pyoxigraph iterators (see :class:`RawResult`).
 
         Args:
@@ -292,6 +282,7 @@ class Store:
                 ``named-graph-uri`` (``None`` when absent).
             base_iri: base IRI for relative IRIs in the query.
             timeout: seconds (remote stores only; the endpoint enforces its own deadline).
+            checked: the caller already applied the policy (:meth:`_guard` is skipped).
 
         Raises:
             QueryError: the query is malformed.
@@ -434,8 +425,9 @@ class EmbeddedStore(Store):
         return {"default_graph": [ox.NamedNode(g) for g in self.default_graph]}
 
     def execute(self, query, *, bindings=None, default_graphs=None, named_graphs=None,
-                base_iri=None, timeout=None) -> RawResult:
-        self._guard(query)
+                base_iri=None, timeout=None, checked=False) -> RawResult:
+        if not checked:
+            self._guard(query, base=base_iri)
         try:
             kw = self._dataset_kwargs(query, default_graphs, named_graphs)
             if bindings:
@@ -460,7 +452,7 @@ class EmbeddedStore(Store):
         return iter(self.store.query(query))
 
     def update(self, update, *, using_graphs=None, using_named_graphs=None, base_iri=None):
-        self._guard(update)
+        self._guard(update, update=True, base=base_iri)
         update = _apply_using(update, using_graphs, using_named_graphs)
         try:
             self.store.update(update, base_iri=base_iri)
@@ -681,5 +673,5 @@ def get_store(app=None) -> Store:
 
 from spacekg.server.remote import RemoteStore  # noqa: E402  (it builds on the classes above)
 
-__all__ = ["EmbeddedStore", "QueryError", "ServiceNotAllowed", "check_services", "RawResult", "RemoteStore", "Store", "StoreUnavailable",
+__all__ = ["EmbeddedStore", "QueryError", "ServiceNotAllowed", "RawResult", "RemoteStore", "Store", "StoreUnavailable",
            "get_store", "open_store", "to_oxigraph", "to_rdflib"]

@@ -3,13 +3,16 @@
 Everything goes through ``spacekg.server.store.get_store()`` (``select``/``ask``/``construct``
 with rdflib-term ``bindings``); user-supplied values are only ever passed as bindings. Labels,
 types, documents and the per-document mention lists are read once per app and kept in
-``app.extensions["spacekg_browse"]`` (the graph is read-only while the server runs).
+``app.extensions["spacekg_browse"]``; every write through the server drops them
+(:func:`invalidate`). What grows with requests is bounded: the label and rendering memo is an
+LRU of :data:`MEMO_SIZE` entries, document texts are kept only for the graph's documents.
 """
 
 from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,6 +32,35 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 """
 DOC_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _LOCK = threading.Lock()
+#: entries of the label/term-view/document-rendering memo (least recently used dropped)
+MEMO_SIZE = 20000
+
+
+class BoundedMemo(OrderedDict):
+    """A dict that keeps its ``maxsize`` most recently written or read entries.
+
+    Args:
+        maxsize: number of entries kept.
+    """
+
+    def __init__(self, maxsize: int = MEMO_SIZE):
+        super().__init__()
+        self.maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def __getitem__(self, key):
+        value = super().__getitem__(key)
+        with self._lock:
+            if key in self:
+                self.move_to_end(key)
+        return value
+
+    def __setitem__(self, key, value):
+        with self._lock:
+            super().__setitem__(key, value)
+            self.move_to_end(key)
+            while len(self) > self.maxsize:
+                self.popitem(last=False)
 
 
 def store():
@@ -78,8 +110,15 @@ class Cache:
     search: object = None
     mention_index: dict | None = None
     evidence_index: dict | None = None
-    label_memo: dict = field(default_factory=dict)
+    label_memo: dict = field(default_factory=BoundedMemo)
     texts: dict = field(default_factory=dict)
+
+
+def invalidate(app=None) -> None:
+    """Drop the app's :class:`Cache` (after a write): the next request reads labels, types and
+    documents again."""
+    app = app or current_app
+    app.extensions.setdefault("spacekg_browse", {}).pop("cache", None)
 
 
 def cache() -> Cache:
@@ -184,11 +223,13 @@ def doc_text(doc_iri) -> str | None:
     doc_id = str(doc_iri).rsplit("/", 1)[-1]
     if not str(doc_iri).startswith(base() + "document/") or not DOC_ID.match(doc_id):
         return None
-    texts = cache().texts
-    if doc_id not in texts:
+    c = cache()
+    if doc_id not in c.texts:
         path = sources_dir() / f"{doc_id}.txt"
-        texts[doc_id] = path.read_text(encoding="utf-8") if path.is_file() else None
-    return texts[doc_id]
+        if not path.is_file():
+            return None  # unknown ids are not remembered: the cache holds real documents only
+        c.texts[doc_id] = path.read_text(encoding="utf-8")
+    return c.texts[doc_id]
 
 
 SPAN_QUERY = PREFIXES + """SELECT ?a ?body ?start ?end ?g ?doc WHERE { GRAPH ?g {
@@ -219,9 +260,18 @@ _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
 def valid_iri(iri) -> bool:
-    """True for an absolute IRI without the characters SPARQL and N-Triples forbid."""
+    """True for an absolute IRI the engine accepts (RFC 3987 as pyoxigraph checks it) without
+    the characters SPARQL and N-Triples forbid."""
+    import pyoxigraph as ox
+
     s = str(iri)
-    return bool(s) and len(s) < 4000 and ":" in s and not _BAD_IRI.search(s)
+    if not s or len(s) >= 4000 or ":" not in s or _BAD_IRI.search(s):
+        return False
+    try:
+        ox.NamedNode(s)
+    except ValueError:
+        return False
+    return True
 
 
 def exists(iri) -> bool:

@@ -49,30 +49,23 @@ def api_search():
 
 
 def _run(query: str, lang: str) -> dict:
-    """Run a query for the no-JavaScript results table; errors become a message."""
-    from spacekg.server.sparqltext import analyze
+    """Run a user's query for the no-JavaScript results table under the server's policy
+    (:mod:`spacekg.server.policy`: nesting, allow-list, timeout, row cap, memory limit of the
+    query workers); refusals and errors become a message, never a traceback."""
+    from spacekg.server.policy import PolicyError
+    from spacekg.server.querypool import QueryStopped, run_table
+    from spacekg.server.store import QueryError
 
-    form = analyze(query).form
-    st = data.store()
     try:
-        if form == "SELECT":
-            rows = st.select(query)
-            names: list[str] = []
-            for r in rows[:MAX_ROWS]:
-                names.extend(k for k in r if k not in names)
-            return {"form": form, "vars": names, "total": len(rows),
-                    "rows": [[term_view(r[n], lang) if n in r else None for n in names] for r in rows[:MAX_ROWS]]}
-        if form == "ASK":
-            return {"form": form, "boolean": st.ask(query)}
-        if form in ("CONSTRUCT", "DESCRIBE"):
-            g = st.construct(query)
-            triples = sorted(g)[:MAX_ROWS]
-            return {"form": form, "vars": ["subject", "predicate", "object"], "total": len(g),
-                    "rows": [[term_view(t, lang) for t in tr] for tr in triples]}
-        return {"error": "only SELECT, ASK, CONSTRUCT and DESCRIBE queries can run here"}
-    except Exception as exc:  # the engine's message (e.g. a syntax error), never a traceback
-        current_app.logger.info("query failed: %s", exc)
-        return {"error": str(exc).splitlines()[0][:500] if str(exc) else type(exc).__name__}
+        res = run_table(current_app._get_current_object(), query, show=MAX_ROWS)
+    except (PolicyError, QueryStopped, QueryError) as exc:
+        msg = exc.message if isinstance(exc, PolicyError) else str(exc)
+        current_app.logger.info("query failed: %s", msg)
+        return {"error": msg.splitlines()[0][:500] if msg else type(exc).__name__}
+    if res.form == "ASK":
+        return {"form": res.form, "boolean": res.boolean}
+    return {"form": res.form, "vars": res.variables, "total": res.total, "truncated": res.truncated,
+            "rows": [[term_view(t, lang) if t is not None else None for t in r] for r in res.rows]}
 
 
 @bp.route("/query")
