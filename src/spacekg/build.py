@@ -78,6 +78,7 @@ class DocAnalysis:
     values: list
     matches: list[Match]
     candidates: list
+    entities: dict = field(default_factory=dict)  # new entities found in it (extract.entities)
 
 
 @dataclass
@@ -95,6 +96,7 @@ class Pipeline:
     resolver: TermResolver
     engine: RuleEngine
     classes_of: dict[str, list[str]] = field(default_factory=dict)
+    extras: object = None  # spacekg.extract.discover.Extras: new entities and layout rules
 
     @classmethod
     def load(cls, paths: Paths, iris: IRIs, doc_ids=()) -> Pipeline:
@@ -113,16 +115,39 @@ class Pipeline:
             for triple in rule.produce:
                 resolver.predicate(str(triple[1]))
         engine = RuleEngine(rules, resolver, classes_of)
-        return cls(iris, ontology, lexicon, MentionFinder(lexicon), resolver, engine, classes_of)
+        pipe = cls(iris, ontology, lexicon, MentionFinder(lexicon), resolver, engine, classes_of)
+        pipe.extras = _load_extras(paths, pipe)
+        return pipe
 
     def analyse(self, source: Source) -> DocAnalysis:
         """Normalise one document and find its mentions, values, rule matches, candidates."""
         norm = normalise(source.text)
         values = find_values(norm.text)
         mentions = drop_short_in_values(self.finder.find(norm.text), values)
+        extra = _run_extras(self, source, norm, mentions, values)
+        mentions = extra.mentions if extra else mentions
         matches = self.engine.apply(norm.text, mentions, values)
+        if extra and extra.matches:
+            matches = sorted(matches + extra.matches,
+                             key=lambda m: (m.span, m.producer, str(m.s), str(m.p), str(m.o)))
         found = cand.find_candidates(norm.text, mentions)
-        return DocAnalysis(source, norm, mentions, values, matches, found)
+        return DocAnalysis(source, norm, mentions, values, matches, found,
+                           extra.entities if extra else {})
+
+
+def _load_extras(paths: Paths, pipe: Pipeline):
+    """New-entity discovery and layout rules (data/rules/entities, data/rules/layout)."""
+    from spacekg.extract.discover import Extras
+
+    return Extras(paths.rules, pipe.ontology, pipe.lexicon, pipe.classes_of, pipe.resolver)
+
+
+def _run_extras(pipe: Pipeline, source: Source, norm: Normalised, mentions, values, parsed=None):
+    """Find new entities (registered with the pipeline) and layout facts, before the rules."""
+    if pipe.extras is None:
+        return None
+    return pipe.extras.run(norm, mentions, values, pipe.iris.doc[source.id], source.id, parsed,
+                           pipe.finder)
 
 
 def drop_short_in_values(mentions: list[Mention], values: list) -> list[Mention]:
@@ -230,6 +255,10 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         g["ontology"].add(triple)
     describe_documents(sources, pipe.ontology, g["documents"], set(pipe.lexicon))
     describe_entities(pipe.lexicon, pipe.ontology, g["entities"])
+    if pipe.extras is not None:
+        from spacekg.extract.discover import describe_found
+
+        describe_found(pipe.extras.found, pipe.ontology, g["entities"])
     if paths.technology_areas.exists():
         areas = yaml.safe_load(paths.technology_areas.read_text(encoding="utf-8")) or {}
         describe_technology_areas(areas, pipe.lexicon, pipe.ontology, g["entities"],

@@ -87,6 +87,7 @@ class NewEntity:
         rules: ids of the discovery rules that found it.
         role: for a person, the role or title printed beside the name (主査, 研究開発局長).
         span: the first occurrence, ``(start, end)`` in the normalised text.
+        body: for a meeting, the id of the body that holds it (第N回 + body).
     """
 
     id: str
@@ -97,6 +98,7 @@ class NewEntity:
     rules: list[str] = field(default_factory=list)
     role: str | None = None
     span: tuple[int, int] = (0, 0)
+    body: str | None = None
 
     def entry(self) -> Entry:
         """This entity as a lexicon :class:`Entry` (for mention finding and term resolution)."""
@@ -175,6 +177,7 @@ class EntityFinder:
         self.generic = noise.get("N-GENERIC-NAMES", set()) | noise.get("N-KATAKANA", set())
         self.stems = noise.get("N-GENERIC-STEMS", set())
         self.not_person = noise.get("N-NOT-PERSON", set())
+        self.endings = noise.get("N-GENERIC-ENDINGS", set())
         self.known: dict[str, str] = {}
         for entry in lexicon.values():
             for form in entry.surface_forms():
@@ -223,6 +226,7 @@ class EntityFinder:
         self._text, self._doc = text, doc_id
         self._mentions = mentions
         self._found: dict[str, NewEntity] = {}
+        self._family_only: set[str] = set()
         self._blocked = bytearray(len(text))
         for v in values:
             if not str(getattr(v, "surface", "")).startswith("第"):
@@ -243,7 +247,7 @@ class EntityFinder:
         full name of the document (主査 高橋太郎) is that person: the family name becomes an alias."""
         persons = [e for e in self._found.values() if e.classes == ["Person"]]
         for short in persons:
-            if len(short.ja) > 2 and " " not in short.ja:
+            if short.id not in self._family_only:
                 continue
             full = [p for p in persons if p is not short and len(p.ja) > len(short.ja)
                     and p.ja.replace(" ", "").startswith(short.ja)]
@@ -261,7 +265,9 @@ class EntityFinder:
              en: str | None = None, role: str | None = None, key_extra: str = "") -> str | None:
         name = name.strip(" ・-")
         key = fold(name)
-        if len(key) < 2 or key in self.generic or self.lookup(name):
+        if len(key) < 2 or key in self.generic or any(key.endswith(w) for w in self.endings):
+            return None
+        if self.lookup(name):
             return self.lookup(name)
         eid = new_id(key + key_extra)
         ent = self._found.get(eid)
@@ -280,6 +286,10 @@ class EntityFinder:
         return any(m.start <= s and e <= m.end for m in self._mentions)
 
     # ------------------------------------------------------------------ kinds
+    def bodies(self) -> dict[str, str]:
+        """Meeting id → id of the body that holds it, for the lexicon's numbered meetings."""
+        return {mid: body for (_n, body), mid in self.meetings.items() if body in self.lexicon}
+
     def _runs(self):
         """Runs of name characters, cut at values (yield ``(start, end)``)."""
         text = self._text
@@ -325,6 +335,9 @@ class EntityFinder:
                 if not ok:
                     continue
                 s = self._drop_legal(start, e)
+                if cls == "GroundFacility":  # 鹿児島県|種子島宇宙センター
+                    pref = re.match(r"\S{2,3}?[都道府県]", text[s:e - len(suf) - 2])
+                    s += pref.end() if pref else 0
                 if agreement and s == a:
                     s = self._extend_left(s)
                 stem = text[s:e - len(suf)]
@@ -402,8 +415,10 @@ class EntityFinder:
                 known = self.meetings.get((n, body_id)) or self.meetings.get((n, fold(body)))
                 if known or self._covered(m.start(), m.end()):
                     continue
-                self._add(text[m.start():m.end()], "Meeting", rule.id, m.span(),
-                          key_extra=f"#{body_id}")
+                eid = self._add(text[m.start():m.end()], "Meeting", rule.id, m.span(),
+                                key_extra=f"#{body_id}")
+                if eid in self._found:
+                    self._found[eid].body = body_id
 
     def _quoted(self, rule: DiscoveryRule, _ner):
         text = self._text
@@ -446,7 +461,7 @@ class EntityFinder:
         text = self._text
         roles = "|".join(sorted(map(re.escape, rule.params["roles"]), key=len, reverse=True))
         name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
-        before = re.compile(rf"({roles})[ \u3000]+({name})(?=[、,，)\s]|$)", re.M)
+        before = re.compile(rf"({roles})[ \u3000]+({name})(?=[、,，)【\s]|$)", re.M)
         after = re.compile(rf"(?<![{KANJI}{KATA}A-Za-z])([{KANJI}]{{2,10}})({roles})"
                            rf"(?=[】、,，)\s]|[はがのとにもへ]|$)", re.M)
         for m in before.finditer(text):
@@ -454,7 +469,7 @@ class EntityFinder:
             if len(parts) == 2 and re.fullmatch(f"(?:{roles})", parts[1]):
                 parts = parts[:1]
             person = "".join(parts)
-            if len(person) < 3 or fold(person) in self.not_person or re.search("[省庁局課室会部府]", person):
+            if len(person) < (2 if len(parts) == 2 else 3) or fold(person) in self.not_person or re.search("[省庁局課室会部府]", person):
                 continue
             end = m.start(2) + len(" ".join(parts) if len(parts) == 2 else parts[0])
             role = text[self._role_start(m.start(1)):m.end(1)]
@@ -472,7 +487,9 @@ class EntityFinder:
                 continue
             s = m.start(1)
             role = text[s + len(stem):m.end(2)]
-            self._add(stem, "Person", rule.id, (s, s + len(stem)), role=role, key_extra=f"#{self._doc}")
+            eid = self._add(stem, "Person", rule.id, (s, s + len(stem)), role=role, key_extra=f"#{self._doc}")
+            if eid in self._found:
+                self._family_only.add(eid)
 
     def _role_start(self, s: int) -> int:
         m = re.search(f"[{KANJI}]*$", self._text[:s])
