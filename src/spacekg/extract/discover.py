@@ -91,7 +91,8 @@ class Extras:
         breaks = joined_breaks(norm)
         if lexicon_finder is not None:
             mentions = split_across_lines(text, mentions, lexicon_finder, breaks)
-        disc: Discovery = self.finder.find(text, mentions, values, ner_spans(parsed), doc_id)
+        disc: Discovery = self.finder.find(text, mentions, values, ner_spans(parsed), doc_id,
+                                           breaks=breaks)
         for ent in disc.entities.values():
             self.register(ent)
         matches = discovery_facts(disc, self.resolver)

@@ -212,7 +212,7 @@ class EntityFinder:
 
     # ------------------------------------------------------------------ main
     def find(self, text: str, mentions: list[Mention], values=(), ner=(), doc_id: str = "",
-             kinds=None) -> Discovery:
+             kinds=None, breaks=()) -> Discovery:
         """New entities of ``text`` (normalised) and all mentions (lexicon + new).
 
         Args:
@@ -222,6 +222,8 @@ class EntityFinder:
             ner: ``(start, end, label)`` spans from a named-entity recogniser, optional.
             doc_id: the document id (keys persons known by family name only).
             kinds: restrict to these rule kinds (tests); default all.
+            breaks: offsets where normalisation joined two original lines; no new name
+                spans one (a header line and a title are not one name).
         """
         self._text, self._doc = text, doc_id
         self._mentions = mentions
@@ -231,6 +233,8 @@ class EntityFinder:
         for v in values:
             if not str(getattr(v, "surface", "")).startswith("第"):
                 self._blocked[v.start:v.end] = b"\x01" * (v.end - v.start)
+        self._breaks = sorted(b for b in breaks
+                              if not any(m.start < b < m.end for m in mentions))
         self._agent_spans = {m.start: m.end for m in mentions
                              if "Agent" in self.classes_of.get(m.entity, [])}
         self._agent_ends = {m.end for m in mentions if "Agent" in self.classes_of.get(m.entity, [])}
@@ -281,6 +285,16 @@ class EntityFinder:
             ent.role = role
         return eid
 
+    def _after_break(self, s: int, e: int) -> int:
+        """``s`` moved past the last joined line break inside ``[s, e)``."""
+        from bisect import bisect_left, bisect_right
+
+        i, j = bisect_right(self._breaks, s), bisect_left(self._breaks, e)
+        return self._breaks[j - 1] if j > i else s
+
+    def _crosses(self, s: int, e: int) -> bool:
+        return self._after_break(s, e) != s
+
     def _covered(self, s: int, e: int) -> bool:
         """True when a lexicon mention covers ``[s, e)`` exactly or contains it."""
         return any(m.start <= s and e <= m.end for m in self._mentions)
@@ -291,11 +305,15 @@ class EntityFinder:
         return {mid: body for (_n, body), mid in self.meetings.items() if body in self.lexicon}
 
     def _runs(self):
-        """Runs of name characters, cut at values (yield ``(start, end)``)."""
+        """Runs of name characters, cut at values and joined line breaks (yield ``(start, end)``)."""
         text = self._text
+        cuts = set(self._breaks)
         for m in RUN.finditer(text):
             s = m.start()
             for i in range(m.start(), m.end() + 1):
+                if i in cuts and i > s:
+                    yield s, i
+                    s = i
                 if i == m.end() or self._blocked[i]:
                     if i > s:
                         yield s, i
@@ -371,8 +389,8 @@ class EntityFinder:
         for _ in range(3):
             for c in CONNECTORS:
                 if text.endswith(c, 0, s):
-                    m = re.search(f"{NAME_CH}+$", text[:s - len(c)])
-                    if m and not any(self._blocked[m.start():m.end()]):
+                    m = re.search(f"{NAME_CH}+(?:\\([A-Za-z0-9\\-+]{{1,16}}\\))?\\Z", text[:s - len(c)])
+                    if m and not any(self._blocked[m.start():m.end()]) and not self._crosses(m.start(), s):
                         s = m.start()
                         break
             else:
@@ -389,11 +407,11 @@ class EntityFinder:
                             if c in self.classes_of.get(base.entity, [])), None)
                 s = base.start
             else:
-                run = re.search(f"{NAME_CH}+$", text[:m.start()])
+                run = re.search(f"{NAME_CH}+\\Z", text[:m.start()])
                 if not run:
                     continue
                 cls = next((c for h, c in heads.items() if run.group().endswith(h)), None)
-                s = run.start()
+                s = self._after_break(run.start(), m.start())
             if cls:
                 self._add(text[s:m.end()], cls, rule.id, (s, m.end()))
 
@@ -405,6 +423,12 @@ class EntityFinder:
         for rx, ni, bi in ((pre, 1, 2), (post, 2, 1)):
             for m in rx.finditer(text):
                 n, (bs, be) = int(m.group(ni)), m.span(bi)
+                if self._crosses(m.start(), m.end()) and self._after_break(bs, be) != bs:
+                    bs = self._after_break(bs, be)
+                    if rx is pre:
+                        continue
+                elif self._crosses(m.start(), m.end()):
+                    continue
                 bs = self._drop_legal(bs, be)
                 body = text[bs:be]
                 if len(body) < 4 or fold(body) in self.generic:
@@ -428,7 +452,9 @@ class EntityFinder:
         suffixes.sort(key=lambda kv: -len(kv[0]))
         for m in re.finditer(r"[「『]([^「」『』\n。]{2,30})[」』]", text):
             name = m.group(1).strip()
-            before = text[max(0, m.start() - 12):m.start()].rstrip()
+            if self._crosses(*m.span()):
+                continue
+            before = text[self._after_break(max(0, m.start() - 12), m.start()):m.start()].rstrip()
             cls = next((c for h, c in heads if before.endswith(h)), None)
             inside = sum(min(x.end, m.end(1)) - max(x.start, m.start(1)) for x in self._mentions
                          if x.start < m.end(1) and m.start(1) < x.end)
@@ -448,23 +474,28 @@ class EntityFinder:
         rx = re.compile(rf"([{KANJI}{KATA}・]{{3,30}})\s*\(\s*([A-Z][A-Za-z0-9\-+]{{1,15}})"
                         r"(?:\s*[:：]\s*([A-Za-z][A-Za-z .'\-]{3,60}))?\s*\)")
         for m in rx.finditer(text):
-            name, abbr, en = m.group(1), m.group(2), m.group(3)
-            if self.lookup(abbr) or self._covered(*m.span(1)):
+            ns = self._after_break(m.start(1), m.end(1))
+            if self._crosses(m.end(1), m.end()) or m.end(1) - ns < 3:
+                continue
+            name, abbr, en = text[ns:m.end(1)], m.group(2), m.group(3)
+            if self.lookup(abbr) or self._covered(ns, m.end(1)):
                 continue
             cls = next((c for s, c in suffixes if name.endswith(s)), None)
             cls = cls or next((c for h, c in heads if name.endswith(h)), None)
             if cls is None or fold(name) in self.generic:
                 continue
-            self._add(name, cls, rule.id, m.span(1), alias=abbr, en=en)
+            self._add(name, cls, rule.id, (ns, m.end(1)), alias=abbr, en=en)
 
     def _person(self, rule: DiscoveryRule, _ner):
         text = self._text
         roles = "|".join(sorted(map(re.escape, rule.params["roles"]), key=len, reverse=True))
         name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
-        before = re.compile(rf"({roles})[ \u3000]+({name})(?=[、,，)【\s]|$)", re.M)
+        before = re.compile(rf"({roles})[ \u3000]+({name})(?=[、,，()【\s]|$)", re.M)
         after = re.compile(rf"(?<![{KANJI}{KATA}A-Za-z])([{KANJI}]{{2,10}})({roles})"
                            rf"(?=[】、,，)\s]|[はがのとにもへ]|$)", re.M)
         for m in before.finditer(text):
+            if self._crosses(m.start(), m.end()):
+                continue
             parts = re.split(r"[ \u3000]", m.group(2))
             if len(parts) == 2 and re.fullmatch(f"(?:{roles})", parts[1]):
                 parts = parts[:1]
@@ -476,6 +507,8 @@ class EntityFinder:
             self._add(text[m.start(2):end].replace("\u3000", " "), "Person", rule.id, (m.start(2), end),
                       role=role)
         for m in after.finditer(text):
+            if self._crosses(m.start(), m.end()):
+                continue
             stem = m.group(1)
             for w in sorted(self.not_person, key=len, reverse=True):  # 盛山|文部科学|大臣
                 if len(w) > 1 and fold(stem).endswith(w) and len(stem) > len(w):
@@ -492,7 +525,7 @@ class EntityFinder:
                 self._family_only.add(eid)
 
     def _role_start(self, s: int) -> int:
-        m = re.search(f"[{KANJI}]*$", self._text[:s])
+        m = re.search(f"[{KANJI}]*\\Z", self._text[:s])
         return m.start() if m else s
 
     def _ner(self, rule: DiscoveryRule, ner):
@@ -505,7 +538,7 @@ class EntityFinder:
             if any(x.span[0] < e and s < x.span[1] for x in self._found.values()):
                 continue
             if cls == "Person":
-                name = re.sub(f"(?:{'|'.join(self.not_person)})+$", "", name) if self.not_person else name
+                name = re.sub(f"(?:{'|'.join(self.not_person)})+\\Z", "", name) if self.not_person else name
                 if len(name) < 2 or fold(name) in self.not_person:
                     continue
             self._add(name, cls, rule.id, (s, s + len(name)))

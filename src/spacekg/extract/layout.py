@@ -24,9 +24,9 @@ organisation). ``mint`` creates nodes: ``{i: {class: AgendaItem, id: "{m}-item-{
 "{title}"}}`` gives ``i`` the IRI ``{base}resource/<id>`` (``{m}`` is the slug of entity ``m``,
 ``{n}`` a named group) with its type and ja label stated by the same passage.
 
-Evidence: the span of the match; when a topic is bound from the title and the title is more
-than :data:`NEAR` characters away, the title line is given as a second passage of the same
-fact (one statement node, two annotations), so the evidence shows subject and value. A fact
+Evidence: the span of the match; when a topic is bound from the title, the title line is a
+second passage of the same fact (one statement node, two annotations: the line naming the
+subject and the line giving the value), or one span when the title is the line just above. A fact
 about the document topic is produced once per rule (the first line that gives it).
 
 ``negatives`` (text, and optionally ``reject``: triples) are texts the rule must not read as
@@ -52,7 +52,7 @@ from spacekg.yamlio import load_yaml_list
 LAYOUTS = ("line", "document", "block", "header")
 HEADER_LINES = 8
 TITLE_LINES = 3
-NEAR = 400
+NEAR = 2  # the title line right above: one passage; farther: two passages
 #: a line that ends a block: the next part of the minutes template (5.議事録, 配付資料 …), a
 #: marked heading (■ ◆ ● ▼) or a heading in 【】 alone on its line
 PART_HEAD = re.compile(
@@ -337,7 +337,7 @@ class LayoutEngine:
     def _with_title(m: Match, title):
         if title is None or (title[0] <= m.span[0] and m.span[1] <= title[1]):
             return [m]
-        if title[1] <= m.span[0] and m.span[1] - title[0] <= NEAR:
+        if title[1] <= m.span[0] and m.span[0] - title[1] <= NEAR:
             return [Match(m.s, m.p, m.o, (title[0], m.span[1]), m.producer, m.qualifiers)]
         return [m, Match(m.s, m.p, m.o, title, m.producer, m.qualifiers)]
 
