@@ -100,7 +100,7 @@ class Topics:
         self.items = []  # (sentence start token index, token)
         for sent in ctx.chunk.doc.sents:
             for tok in sent:
-                if tok.head is sent.root and tok.dep_ in ("nsubj", "obl", "dislocated") \
+                if tok.head.i == sent.root.i and tok.dep_ in ("nsubj", "obl", "dislocated") \
                         and case_marker(tok) in ("は", "では", "には") and tok.i < sent.root.i:
                     self.items.append((sent.start, tok))
 

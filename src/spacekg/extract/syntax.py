@@ -268,7 +268,7 @@ def modality(tok) -> str:
     if any(c.lemma_ in IRREALIS for c in aux):
         return "irrealis"
     h, dep = tok.head, tok.dep_
-    if h is not tok:
+    if h.i != tok.i:
         if h.lemma_ in PLAN and dep in ("acl", "compound", "obj", "nmod", "advcl", "nsubj", "obl"):
             # 打ち上げる予定 / 打上げ予定 / 打ち上げを目指す / 開発を検討
             if h.lemma_ in ("検討", "提案", "要望", "期待", "希望") and dep in ("obj", "compound", "nmod"):
@@ -354,6 +354,8 @@ class SyntaxEngine:
 
     # -- one predicate
     def _apply_rule(self, rule: SyntaxRule, ctx, pred, topics, doc_date) -> list[Match]:
+        if pred.pos_ in ("NOUN", "PROPN") and pred.dep_ == "compound" and pred.head.lemma_ not in PLAN:
+            return []  # a noun inside a name (小型月着陸実証機), not a predicate
         mode = modality(pred)
         if mode in ("neg", "irrealis"):
             return []
@@ -368,9 +370,9 @@ class SyntaxEngine:
             if filled.get(subj.name):
                 continue
             for other in (pred.head, *[c for c in pred.children if c.dep_ == "advcl"]):
-                if other is pred or other.pos_ not in ("VERB", "ADJ", "NOUN", "PROPN"):
+                if other.i == pred.i or other.pos_ not in ("VERB", "ADJ", "NOUN", "PROPN"):
                     continue
-                if other is pred.head and pred.dep_ not in ("advcl", "conj") \
+                if other.i == pred.head.i and pred.dep_ not in ("advcl", "conj") \
                         and other.lemma_ not in PLAN:
                     continue
                 args = self._arguments(rule, ctx, other, False, only=subj.name)
@@ -434,7 +436,11 @@ class SyntaxEngine:
 
     def _arguments(self, rule, ctx, pred, passive, only=None) -> dict[str, list[Arg]]:
         filled: dict[str, list[Arg]] = {}
-        for child in pred.children:
+        children = [c for c in pred.children]
+        if pred.pos_ in ("NOUN", "PROPN"):  # 「JAXAによるSLIMの開発」: による parsed under SLIM
+            children += [g for c in children if c.dep_ == "nmod" and c.i < pred.i
+                         for g in c.children if g.dep_ == "nmod" and case_marker(g) in PASSIVE_AGENT]
+        for child in children:
             if child.dep_ not in ARG_DEPS or child.i > pred.i:
                 continue
             marker = case_marker(child)
