@@ -2,9 +2,9 @@
 
 * **Dropped subjects.** Japanese drops a subject that the reader knows: 「SLIMは2023年9月に
   打ち上げられた。2024年1月20日に月面に着陸した。」 A clause without its subject takes the topic
-  (a nominal marked は at the level of its sentence) of the nearest earlier sentence of the
-  same paragraph, when that topic is an entity of the class the role needs
-  (:class:`Topics`).
+  (a nominal marked は) of a clause that governs it in the same sentence (「我が国は、ISS計画へ
+  の参加を通じ…」), else the sentence-level topic of the nearest earlier sentence of the same
+  paragraph, when that topic is an entity of the class the role needs (:class:`Topics`).
 * **Dates.** The document's date anchors 本日 (today: the document's date), 同日 (the same
   day: the last full date before it in the paragraph, else the document's date) and dates
   printed without a year (10月26日: the year of the last dated expression before it in the
@@ -103,6 +103,19 @@ class Topics:
                 if tok.head.i == sent.root.i and tok.dep_ in ("nsubj", "obl", "dislocated") \
                         and case_marker(tok) in ("は", "では", "には") and tok.i < sent.root.i:
                     self.items.append((sent.start, tok))
+
+    def topic_of_sentence(self, pred, role, ctx):
+        """The :class:`~spacekg.extract.syntax.Arg` of the topic (X は) that a clause governing
+        ``pred`` carries before it (「我が国は、ISS計画への参加を通じ…」: Japan takes part), or
+        None. Only the nearest topic is tried."""
+        from spacekg.extract.syntax import case_marker
+
+        for anc in pred.ancestors:
+            for c in anc.children:
+                if c.i < pred.i and c.dep_ in ("nsubj", "obl", "dislocated", "nmod") \
+                        and case_marker(c) == "は":
+                    return ctx.arg_of(c, role)
+        return None
 
     def topic_before(self, pred, role, ctx):
         """The :class:`~spacekg.extract.syntax.Arg` of the nearest topic of an earlier

@@ -380,7 +380,7 @@ class SyntaxEngine:
                     filled[subj.name] = args[subj.name]
                     break
             if not filled.get(subj.name) and not passive:
-                topic = topics.topic_before(pred, subj, ctx)
+                topic = topics.topic_of_sentence(pred, subj, ctx) or topics.topic_before(pred, subj, ctx)
                 if topic:
                     filled[subj.name] = [topic]
         triples = rule.produce
