@@ -105,7 +105,7 @@ class Topics:
                     self.items.append((sent.start, tok))
 
     def topic_of_sentence(self, pred, role, ctx):
-        """The :class:`~spacekg.extract.syntax.Arg` of the topic (X は) that a clause governing
+        """The :class:`~spacekg.extract.syntax.Arg` list of the topic (X は) that a clause governing
         ``pred`` carries before it (「我が国は、ISS計画への参加を通じ…」: Japan takes part), or
         None. Only the nearest topic is tried."""
         from spacekg.extract.syntax import case_marker
@@ -114,11 +114,11 @@ class Topics:
             for c in anc.children:
                 if c.i < pred.i and c.dep_ in ("nsubj", "obl", "dislocated", "nmod") \
                         and case_marker(c) == "は":
-                    return ctx.arg_of(c, role)
+                    return _args(c, role, ctx)
         return None
 
     def topic_before(self, pred, role, ctx):
-        """The :class:`~spacekg.extract.syntax.Arg` of the nearest topic of an earlier
+        """The :class:`~spacekg.extract.syntax.Arg` list of the nearest topic of an earlier
         sentence of the chunk that suits ``role``, or None."""
         from spacekg.extract.syntax import case_marker
 
@@ -128,5 +128,13 @@ class Topics:
                 continue
             if case_marker(tok) != "は":
                 return None
-            return ctx.arg_of(tok, role)
+            return _args(tok, role, ctx)
         return None
+
+
+def _args(tok, role, ctx) -> list | None:
+    """Args of a topic and its conjuncts (「JAXAとISROは」), or None."""
+    from spacekg.extract.syntax import conjuncts
+
+    found = [a for a in (ctx.arg_of(t, role) for t in conjuncts(tok)) if a]
+    return found or None

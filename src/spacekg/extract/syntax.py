@@ -321,14 +321,25 @@ class SyntaxEngine:
                 raise RuleError(f"rule {r.id}: bad pattern: {exc}", path=path,
                                 line=int(line) if line.isdigit() else None) from exc
         self.counts: dict[str, int] = {r.id: 0 for r in rules}
+        self._entity_iri = resolver.entity
 
-    def apply(self, parsed, mentions: list[Mention], values: list, doc_date: str | None = None
-              ) -> list[Match]:
+    def apply(self, parsed, mentions: list[Mention], values: list, doc_date: str | None = None,
+              classes: dict[str, list[str]] | None = None, entity_iri=None) -> list[Match]:
         """Facts of every rule over every chunk of ``parsed`` (a
         :class:`~spacekg.extract.parse.ParsedDocument` of the normalised text the mentions and
-        values index), in text order. ``doc_date`` (ISO ``YYYY[-MM[-DD]]``) decides whether a
-        dated event without tense is done (date not after it)."""
+        values index), in text order.
+
+        Args:
+            doc_date: ISO ``YYYY[-MM[-DD]]``; decides whether a dated event without tense is
+                done (date not after it).
+            classes: classes (with superclasses) of entities that are not in the lexicon
+                (new entities found in the document), merged over the lexicon's.
+            entity_iri: callable id → IRI for such entities (default: the resolver's).
+        """
         from spacekg.extract.discourse import Topics
+
+        classes_of = {**self.classes_of, **classes} if classes else self.classes_of
+        self._entity_iri = entity_iri or self.resolver.entity
 
         out: list[Match] = []
         mentions = sorted(mentions, key=lambda m: m.start)
@@ -344,7 +355,7 @@ class SyntaxEngine:
             vs = [v for v in values[vi:vi + 400] if v.start < e0]
             if not ms:
                 continue
-            ctx = _Chunk(chunk, ms, vs, self.classes_of)
+            ctx = _Chunk(chunk, ms, vs, classes_of)
             topics = Topics(ctx)
             for match_id, start, _end in self.matcher(chunk.doc):
                 rule = self.rules[chunk.doc.vocab.strings[match_id]]
@@ -354,13 +365,22 @@ class SyntaxEngine:
 
     # -- one predicate
     def _apply_rule(self, rule: SyntaxRule, ctx, pred, topics, doc_date) -> list[Match]:
-        if pred.pos_ in ("NOUN", "PROPN") and pred.dep_ == "compound" and pred.head.lemma_ not in PLAN:
+        # a verbal noun coordinated with the next one (開発・運用) shares its arguments
+        shared = pred.head if (pred.dep_ == "compound" and pred.i + 1 < len(pred.doc)
+                               and pred.doc[pred.i + 1].text in ("・", "、", "及び")
+                               and pred.head.pos_ in ("NOUN", "VERB")) else None
+        if pred.pos_ in ("NOUN", "PROPN") and pred.dep_ == "compound" and shared is None \
+                and pred.head.lemma_ not in PLAN:
             return []  # a noun inside a name (小型月着陸実証機), not a predicate
-        mode = modality(pred)
+        mode = modality(shared if shared is not None else pred)
         if mode in ("neg", "irrealis"):
             return []
         passive = is_passive(pred)
         filled = self._arguments(rule, ctx, pred, passive)
+        if shared is not None:
+            for k, v in self._arguments(rule, ctx, shared, is_passive(shared)).items():
+                filled.setdefault(k, v)
+            pred = shared
         if rule.gap and not filled.get(rule.gap) and pred.dep_ == "acl" and pred.head.i > pred.i:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
             if arg:
@@ -382,7 +402,7 @@ class SyntaxEngine:
             if not filled.get(subj.name) and not passive:
                 topic = topics.topic_of_sentence(pred, subj, ctx) or topics.topic_before(pred, subj, ctx)
                 if topic:
-                    filled[subj.name] = [topic]
+                    filled[subj.name] = topic
         triples = rule.produce
         quals = set()
         if mode == "plan":
@@ -432,7 +452,7 @@ class SyntaxEngine:
             return self.resolver.node(name)
         if arg.value is not None:
             return arg.value.to_literal()
-        return self.resolver.entity(arg.entity)
+        return self._entity_iri(arg.entity)
 
     def _arguments(self, rule, ctx, pred, passive, only=None) -> dict[str, list[Arg]]:
         filled: dict[str, list[Arg]] = {}
