@@ -82,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     lexicon = {i: e.surface_forms() for i, e in load_lexicon(paths.lexicon).items()}
     sources = load_sources(args.sources)
     titles = {s["id"]: s.get("title") for s in sources}
+    kinds = {s["id"]: s.get("kind", "?") for s in sources}
     lists = {fl.doc: fl for fl in (load_fact_list(p, classes, properties)
                                    for p in sorted(args.facts.glob("*.yaml")))}
     ids = [d for d in lists if not args.doc or d in args.doc]
@@ -149,6 +150,21 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'overall (macro, mean of documents)':<34} {'':>5} {'':>5} {'':>4} "
           f"{fmt(macro['fact_precision'])} {fmt(macro['fact_recall'])}   {'':>4} {'':>4} {'':>4} {'':>5} "
           f"{fmt(macro['new_entity_precision'])} {fmt(macro['entity_recall'])}")
+    by_kind = {}
+    for s in scores:
+        by_kind.setdefault(kinds.get(s.doc, "?"), []).append(s)
+    for kind, group in sorted(by_kind.items()) if set(by_kind) != {"?"} else ():
+        def t(attr, group=group):
+            return sum(getattr(x, attr) for x in group)
+        print(f"{'  ' + kind + f' ({len(group)})':<34} {t('facts_hand'):>5} {t('facts_extracted'):>5} "
+              f"{t('facts_tp'):>4} {fmt(ratio(t('facts_tp'), t('facts_extracted')))} "
+              f"{fmt(ratio(t('facts_tp'), t('facts_hand')))}   {t('entities_hand'):>4} {t('entities_known'):>4} "
+              f"{t('entities_new'):>4} {t('entities_found'):>5} {fmt(ratio(t('entities_new_tp'), t('entities_new')))} "
+              f"{fmt(ratio(t('entities_found'), t('entities_hand')))}")
+    total_violations = sum(len(s.violations) for s in scores)
+    if any(fl.absent or fl.absent_entities for fl in lists.values()):
+        print("absent facts or entities extracted (planned read as done, negated, not an entity): "
+              f"{total_violations}")
     print("Columns: facts listed, distinct facts extracted, both, precision, recall; entities listed,\n"
           "lexicon entities mentioned, new entities printed, listed entities found (mention or new),\n"
           "precision of the new entities, recall of the listed entities.")
@@ -157,10 +173,12 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.summary:
         for s in scores:
-            if not (s.missed_facts or s.unexpected_facts or s.missed_entities or s.unexpected_entities):
+            if not (s.missed_facts or s.unexpected_facts or s.missed_entities or s.unexpected_entities
+                    or s.violations):
                 continue
             print(f"\n## {s.doc}")
-            for title, items in (("facts missed", s.missed_facts),
+            for title, items in (("MUST NOT be extracted", s.violations),
+                                 ("facts missed", s.missed_facts),
                                  ("extracted facts not in the list", s.unexpected_facts),
                                  ("entities missed", s.missed_entities),
                                  ("new entities not in the list", s.unexpected_entities)):
@@ -171,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         args.json.write_text(json.dumps({
             "texts": str(texts_dir), "missing": status.missing, "changed": status.changed,
-            "micro": micro, "macro": macro,
+            "micro": micro, "macro": macro, "violations": total_violations,
             "documents": [s.__dict__ for s in scores]}, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
 
