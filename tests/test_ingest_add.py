@@ -72,7 +72,9 @@ def test_ingest_json_lists_new_entities(press_json):
     assert not any(e["label"] in ("宇宙航空研究開発機構", "欧州宇宙機関", "JAXA", "ESA") for e in data["entities"])
     # the new mission is a mention the rules bind; the header gives the issuer
     assert any(m["entity"] == ents["金星大気探査計画"]["id"] for m in data["mentions"])
-    assert any(r["rule"] == "L-PRESS-ISSUER" and r["object"].endswith("/jaxa") for r in data["rule_matches"])
+    assert any(r["rule"] == "L-PRESS-ISSUER" and r["object"]["iri"].endswith("/jaxa") for r in data["facts"])
+    labels = {r["subject"]["label"] for r in data["facts"]}
+    assert not any(lab.startswith("found-") for lab in labels)
 
 
 def test_ingest_text_form_lists_entities(tmp_path):

@@ -51,6 +51,7 @@ def build_cmd(out: Path, base: str | None, no_reason: bool, no_validate: bool, q
 def ingest_cmd(file: Path, as_json: bool, draft: Path | None):
     """Run the pipeline on FILE (not in the corpus) without changing the graph; print what it finds."""
     from spacekg.build import Paths, Pipeline
+    from spacekg.extract.facts import fact_line, fact_records
     from spacekg.sources import adhoc_source
 
     src = adhoc_source(file)
@@ -67,9 +68,7 @@ def ingest_cmd(file: Path, as_json: bool, draft: Path | None):
         "values": [{"text": v.surface, "kind": v.kind, "lexical": v.lexical, "datatype": str(v.datatype),
                     "unit": v.unit, "qualifiers": sorted(v.qualifiers), "span": orig(v.start, v.end)}
                    for v in a.values],
-        "rule_matches": [{"rule": m.producer, "subject": str(m.s), "predicate": str(m.p),
-                          "object": str(m.o), "span": orig(*m.span),
-                          "quote": src.text[slice(*orig(*m.span))]} for m in a.matches],
+        "facts": fact_records(pipe, a),
         "candidates": [{"text": c.text, "heuristic": c.heuristic, "span": orig(c.start, c.end)}
                        for c in a.candidates],
     }
@@ -81,16 +80,16 @@ def ingest_cmd(file: Path, as_json: bool, draft: Path | None):
         sys.stdout.write("\n")
         return
     click.echo(f"# {file}: {len(data['mentions'])} mentions, {len(data['values'])} values, "
-               f"{len(data['rule_matches'])} rule matches, {len(data['candidates'])} candidates")
+               f"{len(data['facts'])} facts, {len(data['candidates'])} candidates")
     click.echo("\n## Mentions")
     for m in data["mentions"]:
         click.echo(f"{m['span'][0]:>6}-{m['span'][1]:<6} {m['entity']:<32} {m['text']}")
     click.echo("\n## Values")
     for v in data["values"]:
         click.echo(f"{v['span'][0]:>6}-{v['span'][1]:<6} {v['kind']:<9} {v['lexical']:<12} {v['text']}")
-    click.echo("\n## Rule matches")
-    for m in data["rule_matches"]:
-        click.echo(f"{m['rule']}: <{m['subject']}> <{m['predicate']}> {m['object']}  «{m['quote']}»")
+    click.echo("\n## Facts (rule: subject —predicate→ object «passage»)")
+    for rec in data["facts"]:
+        click.echo(fact_line(rec))
     click.echo("\n## New entities (found by rules, not curated)")
     for e in data["entities"]:
         click.echo(f"{e['span'][0]:>6}-{e['span'][1]:<6} {e['class']:<20} {e['label']}"
