@@ -530,18 +530,22 @@ class EntityFinder:
 
     def _ner(self, rule: DiscoveryRule, ner):
         labels = rule.params.get("labels", {})
+        shapes = {c: re.compile(rx) for c, rx in (rule.params.get("shapes") or {}).items()}
+        text = self._text
         for s, e, label in ner:
             cls = labels.get(label)
-            name = self._text[s:e]
-            if cls is None or self._covered(s, e) or not re.search(f"[{KANJI}{KATA}A-Za-z]", name):
+            if cls is None or self._covered(s, e) or self._crosses(s, e):
                 continue
-            if any(x.span[0] < e and s < x.span[1] for x in self._found.values()):
+            m = shapes[cls].match(text[s:e + 3]) if cls in shapes else None
+            if m is None or m.end() > e - s + 3:
                 continue
-            if cls == "Person":
-                name = re.sub(f"(?:{'|'.join(self.not_person)})+\\Z", "", name) if self.not_person else name
-                if len(name) < 2 or fold(name) in self.not_person:
-                    continue
-            self._add(name, cls, rule.id, (s, s + len(name)))
+            e2 = s + m.end()
+            if any(x.span[0] < e2 and s < x.span[1] for x in self._found.values()):
+                continue
+            name = text[s:e2]
+            if cls == "Person" and fold(name.replace(" ", "")) in self.not_person:
+                continue
+            self._add(name, cls, rule.id, (s, e2))
 
 
 def _nfkc(text: str) -> str:
