@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib import RDF, Literal
+from rdflib import Literal
 
 from extract_helpers import analyse_text, term
 from spacekg.build import Paths
@@ -92,7 +92,9 @@ def test_minutes_template_end_to_end(pipeline):
     assert (meeting, sk.heldBy, pipeline.iris.res[found["月面輸送小委員会"].id]) in got
     items = sorted(o for s, p, o in got if p == sk.hasAgendaItem and s == meeting)
     assert len(items) == 2
-    assert any(p == RDF.type and o == sk.AgendaItem for s, p, o in got if s == items[0])
+    item = a.entities[str(items[0]).rsplit("/", 1)[-1]]  # minted, described like a found entity
+    assert item.classes == ["AgendaItem"] and item.ja == "月面輸送の需要見通しについて"
+    assert item.rules == ["L-MIN-AGENDA"]
     chair = pipeline.iris.res[found["大河内 清"].id]
     assert (chair, sk.roleTitle, Literal("主査", lang="ja")) in got
     assert (chair, sk.roleTitle, Literal("臨時委員", lang="ja")) in got

@@ -320,7 +320,7 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     if pipe.extras is not None:
         from spacekg.extract.discover import describe_found
 
-        describe_found(pipe.extras.found, pipe.ontology, g["entities"])
+        describe_found({**pipe.extras.found, **pipe.extras.minted}, pipe.ontology, g["entities"])
     if paths.technology_areas.exists():
         areas = yaml.safe_load(paths.technology_areas.read_text(encoding="utf-8")) or {}
         describe_technology_areas(areas, pipe.lexicon, pipe.ontology, g["entities"],

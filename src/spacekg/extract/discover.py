@@ -58,6 +58,7 @@ class Extras:
         layout = load_layout_rules(lay_dir, ontology) if lay_dir.is_dir() else []
         self.layout = LayoutEngine(layout, resolver, classes_of, self.bodies)
         self.found: dict[str, NewEntity] = {}
+        self.minted: dict[str, NewEntity] = {}  # nodes layout rules mint (agenda items …)
 
     def register(self, ent: NewEntity) -> None:
         """Make a found entity known to the resolver and the class index."""
@@ -96,8 +97,15 @@ class Extras:
         for ent in disc.entities.values():
             self.register(ent)
         matches = discovery_facts(disc, self.resolver)
-        matches += self.layout.apply(text, disc.mentions, values, doc_iri, breaks)
-        return ExtraResult(disc.mentions, disc.entities, matches)
+        minted = {}
+        matches += self.layout.apply(text, disc.mentions, values, doc_iri, breaks, minted)
+        minted = {k: v for k, v in minted.items() if k not in self.finder.lexicon}
+        for node in minted.values():
+            self.resolver.entity_ids.add(node.id)
+            self.classes_of.setdefault(node.id, sorted(set().union(
+                *(self.ontology.superclasses.get(c, {c}) for c in node.classes))))
+            self.minted.setdefault(node.id, node)
+        return ExtraResult(disc.mentions, {**disc.entities, **minted}, matches)
 
 
 def joined_breaks(norm) -> list[int]:
@@ -126,7 +134,7 @@ def split_across_lines(text: str, mentions, finder, breaks=()) -> list:
             continue
         cut = inner[0]
         left_end = cut - 1 if text[cut - 1] == "\n" else cut
-        while cut < m.end and text[cut] in " \t\u3000":
+        while cut < m.end and text[cut] in " \t\u3000\n":
             cut += 1
         left = finder.find(text[m.start:left_end])
         right = finder.find(text[cut:m.end])
@@ -151,22 +159,21 @@ def ner_spans(parsed) -> list[tuple[int, int, str]]:
 
 
 def discovery_facts(disc: Discovery, resolver) -> list[Match]:
-    """Facts stated by the passage that names a found entity: a meeting's body (``heldBy``)
-    and a person's role (``roleTitle``), produced by the discovery rule that found it."""
+    """Facts stated by the passage that names a found entity: a meeting's body (``heldBy``),
+    produced by the discovery rule that found it. (A person's role is stated by the layout
+    rules that read it in its form, e.g. the attendance list of minutes.)"""
     out = []
     for ent in disc.entities.values():
         s = resolver.iris.res[ent.id]
         rule = ent.rules[0]
         if ent.body:
             out.append(Match(s, resolver.predicate("heldBy"), resolver.iris.res[ent.body], ent.span, rule))
-        if ent.role:
-            out.append(Match(s, resolver.predicate("roleTitle"), Literal(ent.role, lang="ja"), ent.span, rule))
     return out
 
 
 def describe_found(entities: dict[str, NewEntity], ontology, graph: Graph) -> None:
     """Describe found entities in ``graph`` (graph/entities): types, labels, aliases and
-    ``prov:wasGeneratedBy`` each discovery rule that found them."""
+    ``prov:wasGeneratedBy`` each discovery or layout rule that found or minted them."""
     iris = ontology.iris
     for ent in sorted(entities.values(), key=lambda e: e.id):
         e = iris.res[ent.id]

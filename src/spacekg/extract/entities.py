@@ -330,6 +330,8 @@ class EntityFinder:
             i = a
             while i < b:
                 hit = next(((s, c) for s, c in table if text.startswith(s, i) and i + len(s) <= b), None)
+                if hit and len(hit[0]) == 1 and text.startswith("長", i + 1):
+                    hit = None  # 課長, 局長, 室長: a title, not a body
                 if hit:
                     ends.append((i + len(hit[0]), hit[1], hit[0]))
                     i += len(hit[0])

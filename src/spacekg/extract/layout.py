@@ -22,7 +22,8 @@ holds meeting ``m`` (as the meeting's discovery found it, or the lexicon's meeti
 organisation named alone on the nearest line above, inside the block (出席者 lists grouped by
 organisation). ``mint`` creates nodes: ``{i: {class: AgendaItem, id: "{m}-item-{n}", label:
 "{title}"}}`` gives ``i`` the IRI ``{base}resource/<id>`` (``{m}`` is the slug of entity ``m``,
-``{n}`` a named group) with its type and ja label stated by the same passage.
+``{n}`` a named group); its type and ja label are described like a found entity's, with
+``prov:wasGeneratedBy`` the layout rule.
 
 Evidence: the span of the match; when a topic is bound from the title, the title line is a
 second passage of the same fact (one statement node, two annotations: the line naming the
@@ -38,8 +39,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rdflib import RDF, RDFS, SKOS, Literal
 
 from spacekg.errors import RuleError
 from spacekg.extract.entities import LEGAL_FORMS
@@ -154,13 +153,17 @@ class LayoutEngine:
         self.bodies = bodies if bodies is not None else {}
         self.counts: dict[str, int] = {r.id: 0 for r in rules}
 
-    def apply(self, text: str, mentions: list[Mention], values: list, doc_iri, breaks=()) -> list[Match]:
+    def apply(self, text: str, mentions: list[Mention], values: list, doc_iri, breaks=(),
+              minted: dict | None = None) -> list[Match]:
         """Facts the layout rules read in ``text`` (normalised); spans in the normalised text.
 
         Args:
             breaks: offsets where normalisation joined two original lines; the rules read the
                 original lines, so a line is cut there.
+            minted: filled with the nodes the rules mint (id → NewEntity: class, ja label,
+                span, the rule), which the caller describes like found entities.
         """
+        self._minted = minted if minted is not None else {}
         all_lines = split_lines(text, lines(text), breaks)
         if not all_lines:
             return []
@@ -317,7 +320,8 @@ class LayoutEngine:
         return results
 
     def _mint(self, lr: LayoutRule, env, strings, span):
-        out = []
+        from spacekg.extract.entities import NewEntity
+
         for var, spec in lr.mint.items():
             try:
                 slug = str(spec["id"]).format(**strings)
@@ -325,13 +329,12 @@ class LayoutEngine:
             except KeyError:
                 return None
             slug = re.sub(r"[^a-z0-9-]", "-", slug.lower())
-            node = self.resolver.iris.res[slug]
-            env[var] = node
-            out.append(Match(node, RDF.type, self.resolver.ontology.cls(spec["class"]), span, lr.id))
-            if label:
-                for p in (RDFS.label, SKOS.prefLabel):
-                    out.append(Match(node, p, Literal(label, lang="ja"), span, lr.id))
-        return out
+            env[var] = self.resolver.iris.res[slug]
+            node = self._minted.setdefault(slug, NewEntity(slug, [spec["class"]], label, rules=[lr.id],
+                                                           span=span))
+            if label and not node.ja:
+                node.ja = label
+        return []
 
     @staticmethod
     def _with_title(m: Match, title):
