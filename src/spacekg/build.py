@@ -318,9 +318,11 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     describe_documents(sources, pipe.ontology, g["documents"], set(pipe.lexicon))
     describe_entities(pipe.lexicon, pipe.ontology, g["entities"])
     if pipe.extras is not None:
-        from spacekg.extract.discover import describe_found
+        from spacekg.extract.discover import describe_found, label_key
 
-        describe_found({**pipe.extras.found, **pipe.extras.minted}, pipe.ontology, g["entities"])
+        taken = {(label_key(lab), lang) for e in pipe.lexicon.values()
+                 for lab, lang in ((e.ja, "ja"), (e.en, "en")) if lab}
+        describe_found({**pipe.extras.found, **pipe.extras.minted}, pipe.ontology, g["entities"], taken)
     if paths.technology_areas.exists():
         areas = yaml.safe_load(paths.technology_areas.read_text(encoding="utf-8")) or {}
         describe_technology_areas(areas, pipe.lexicon, pipe.ontology, g["entities"],

@@ -171,16 +171,37 @@ def discovery_facts(disc: Discovery, resolver) -> list[Match]:
     return out
 
 
-def describe_found(entities: dict[str, NewEntity], ontology, graph: Graph) -> None:
+def label_key(label: str) -> str:
+    """The key under which two labels count as one name (as shapes/violations/
+    shared-normalised-label.rq normalises them: case, white space, ・ and hyphens ignored)."""
+    import re
+
+    return re.sub(r"[\s\u3000・･\-‐－]", "", label).lower()
+
+
+def describe_found(entities: dict[str, NewEntity], ontology, graph: Graph, taken=()) -> None:
     """Describe found entities in ``graph`` (graph/entities): types, labels, aliases and
-    ``prov:wasGeneratedBy`` each discovery or layout rule that found or minted them."""
+    ``prov:wasGeneratedBy`` each discovery or layout rule that found or minted them.
+
+    Args:
+        taken: label keys (:func:`label_key`) already used by other entities (the lexicon's).
+            A found entity whose label would repeat one (その他, the agenda item of two
+            meetings; 高橋, a family name in two minutes) gets its document in brackets, so
+            one name never means two things.
+    """
     iris = ontology.iris
+    used = set(taken)
     for ent in sorted(entities.values(), key=lambda e: e.id):
         e = iris.res[ent.id]
         for c in ent.classes:
             graph.add((e, RDF.type, ontology.cls(c)))
         for lab, lang in ((ent.ja, "ja"), (ent.en, "en")):
             if lab:
+                key = (label_key(lab), lang)
+                if key in used:
+                    lab = f"{lab} ({ent.doc or ent.id})"
+                    key = (label_key(lab), lang)
+                used.add(key)
                 graph.add((e, RDFS.label, Literal(lab, lang=lang)))
                 graph.add((e, SKOS.prefLabel, Literal(lab, lang=lang)))
         for alias in ent.aliases:

@@ -48,10 +48,10 @@ NAME_CH = f"[{KANJI}{KATA}A-Za-z0-9・\\-]"
 RUN = re.compile(f"(?:{NAME_CH}|(?<=取)り(?=決)|(?<=決)め)+")
 LEGAL_FORMS = ("国立研究開発法人", "独立行政法人", "大学共同利用機関法人", "国立大学法人", "学校法人",
                "一般社団法人", "公益社団法人", "一般財団法人", "公益財団法人", "特殊法人", "株式会社")
-CONNECTORS = ("による", "に関する", "における", "に係る", "の")
+CONNECTORS = ("による", "に関する", "における", "に係る", "のための", "との", "間の", "と", "の")
 TAILS = ("長", "等", "間", "内", "側", "主催", "主導", "傘下", "所管", "全体", "関係者", "担当", "共同",
          "職員", "一同", "幹部", "首脳", "代表")
-KINDS = ("suffix", "unit", "meeting", "quoted", "abbreviation", "person", "ner")
+KINDS = ("suffix", "unit", "meeting", "quoted", "abbreviation", "person", "ner", "english")
 ORG_FAMILY = {"Organization", "Company", "ResearchInstitution", "GovernmentBody", "Committee",
               "GroundFacility", "SpaceAgency"}
 
@@ -88,6 +88,7 @@ class NewEntity:
         role: for a person, the role or title printed beside the name (主査, 研究開発局長).
         span: the first occurrence, ``(start, end)`` in the normalised text.
         body: for a meeting, the id of the body that holds it (第N回 + body).
+        doc: the document it was first found in.
     """
 
     id: str
@@ -99,6 +100,7 @@ class NewEntity:
     role: str | None = None
     span: tuple[int, int] = (0, 0)
     body: str | None = None
+    doc: str = ""
 
     def entry(self) -> Entry:
         """This entity as a lexicon :class:`Entry` (for mention finding and term resolution)."""
@@ -244,7 +246,21 @@ class EntityFinder:
             getattr(self, f"_{rule.kind}")(rule, ner)
         self._merge_family_names()
         entities = dict(sorted(self._found.items(), key=lambda kv: kv[1].span))
-        return Discovery(entities, merge_mentions(mentions, self._all_mentions(text, entities)))
+        found = [self._shrink_meeting(m, entities) for m in self._all_mentions(text, entities)]
+        return Discovery(entities, merge_mentions(mentions, found))
+
+    def _shrink_meeting(self, m: Mention, entities) -> Mention:
+        """A found meeting's mention that contains its body's name keeps only 第N回 / (第N回),
+        so the body (国際宇宙ステーション・国際宇宙探査小委員会) stays a mention of its own."""
+        ent = entities.get(m.entity)
+        if ent is None or not ent.body:
+            return m
+        num = re.search(r"\(?\s*第\s*\d+\s*回\s*\)?", m.surface)
+        if num is None or num.end() - num.start() == len(m.surface):
+            return m
+        s, e = m.start + num.start(), m.start + num.end()
+        return Mention(s, e, m.entity, self._text[s:e], m.alternatives)
+
 
     def _merge_family_names(self):
         """A person known by family name only (高橋主査) whose family name begins exactly one
@@ -276,7 +292,7 @@ class EntityFinder:
         eid = new_id(key + key_extra)
         ent = self._found.get(eid)
         if ent is None:
-            ent = self._found[eid] = NewEntity(eid, [cls], name, en, [], [], role, span)
+            ent = self._found[eid] = NewEntity(eid, [cls], name, en, [], [], role, span, doc=self._doc)
         if rule not in ent.rules:
             ent.rules.append(rule)
         if alias and alias != name and alias not in ent.aliases:
@@ -322,6 +338,7 @@ class EntityFinder:
     def _suffix(self, rule: DiscoveryRule, _ner):
         if rule.params.get("quoted_only"):
             return
+        kanji_stem = rule.params.get("kanji_stem")
         table = sorted(rule.params["suffixes"].items(), key=lambda kv: -len(kv[0]))
         agreement = all(c == "Agreement" for _s, c in table)
         text = self._text
@@ -361,6 +378,9 @@ class EntityFinder:
                 if agreement and s == a:
                     s = self._extend_left(s)
                 stem = text[s:e - len(suf)]
+                if kanji_stem and not re.fullmatch(f"[{KANJI}]{{{int(kanji_stem)},}}", stem):
+                    start = e
+                    continue
                 if self._stem_ok(stem) and not self._covered(s, e) and not self._ends_known(s, e):
                     self._add(text[s:e], cls, rule.id, (s, e))
                 start = e + (1 if text[e:e + 1] == "・" else 0)
@@ -388,10 +408,11 @@ class EntityFinder:
 
     def _extend_left(self, s: int) -> int:
         text = self._text
-        for _ in range(3):
+        for _ in range(6):
             for c in CONNECTORS:
                 if text.endswith(c, 0, s):
-                    m = re.search(f"{NAME_CH}+(?:\\([A-Za-z0-9\\-+]{{1,16}}\\))?\\Z", text[:s - len(c)])
+                    m = re.search(f"(?:{NAME_CH}|「[^「」\\n]{{1,20}}」)+(?:\\([A-Za-z0-9\\-+]{{1,16}}\\))?\\Z",
+                                  text[:s - len(c)])
                     if m and not any(self._blocked[m.start():m.end()]) and not self._crosses(m.start(), s):
                         s = m.start()
                         break
@@ -403,7 +424,9 @@ class EntityFinder:
         text, suf = self._text, rule.params.get("suffix", "号機")
         heads = rule.params.get("classes", {})
         for m in re.finditer(rf"(\d+)\s*{suf}", text):
-            base = next((x for x in self._mentions if x.end == m.start() or x.end == m.start() - 1), None)
+            gap = re.search(f"{NAME_CH}{{0,4}}\\Z", text[:m.start()])
+            base = next((x for x in self._mentions if m.start() - 1 <= x.end <= m.start()
+                         or (gap and x.end == gap.start())), None)
             if base is not None:
                 cls = next((c for c in ("LaunchVehicle", "SupplyShip", "Satellite", "Spacecraft")
                             if c in self.classes_of.get(base.entity, [])), None)
@@ -460,10 +483,10 @@ class EntityFinder:
             cls = next((c for h, c in heads if before.endswith(h)), None)
             inside = sum(min(x.end, m.end(1)) - max(x.start, m.start(1)) for x in self._mentions
                          if x.start < m.end(1) and m.start(1) < x.end)
-            if inside * 2 >= len(name):  # 「かぐや (SELENE)」: a known name in other words
-                continue
-            if cls is None:
-                cls = next((c for s, c in suffixes if name.endswith(s) and len(name) > len(s) + 1), None)
+            by_suffix = next((c for s, c in suffixes if name.endswith(s) and len(name) > len(s) + 1), None)
+            if inside * 2 >= len(name) and not (by_suffix and len(name) > 8):
+                continue  # 「かぐや (SELENE)」: a known name in other words
+            cls = cls or by_suffix
             if cls is None or self._covered(*m.span(1)):
                 continue
             self._add(name, cls, rule.id, m.span(1))
@@ -488,47 +511,89 @@ class EntityFinder:
                 continue
             self._add(name, cls, rule.id, (ns, m.end(1)), alias=abbr, en=en)
 
-    def _person(self, rule: DiscoveryRule, _ner):
+    def _segments(self):
+        """``(offset, text)`` of each original line (the text cut at line ends and joined breaks)."""
         text = self._text
+        cuts = sorted({0, len(text), *self._breaks, *(m.end() for m in re.finditer("\n", text))})
+        for a, b in zip(cuts, cuts[1:], strict=False):
+            if text[a:b].strip():
+                yield a, text[a:b]
+
+    def _person(self, rule: DiscoveryRule, _ner):
         roles = "|".join(sorted(map(re.escape, rule.params["roles"]), key=len, reverse=True))
+        foreign_roles = "|".join(map(re.escape, rule.params.get("foreign_roles", ["長官", "首相"])))
         name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
-        before = re.compile(rf"({roles})[ \u3000]+({name})(?=[、,，()【\s]|$)", re.M)
-        after = re.compile(rf"(?<![{KANJI}{KATA}A-Za-z])([{KANJI}]{{2,10}})({roles})"
-                           rf"(?=[】、,，)\s]|[はがのとにもへ]|$)", re.M)
-        for m in before.finditer(text):
-            if self._crosses(m.start(), m.end()):
-                continue
-            parts = re.split(r"[ \u3000]", m.group(2))
-            if len(parts) == 2 and re.fullmatch(f"(?:{roles})", parts[1]):
-                parts = parts[:1]
-            person = "".join(parts)
-            if len(person) < (2 if len(parts) == 2 else 3) or fold(person) in self.not_person or re.search("[省庁局課室会部府]", person):
-                continue
-            end = m.start(2) + len(" ".join(parts) if len(parts) == 2 else parts[0])
-            role = text[self._role_start(m.start(1)):m.end(1)]
-            self._add(text[m.start(2):end].replace("\u3000", " "), "Person", rule.id, (m.start(2), end),
-                      role=role)
-        for m in after.finditer(text):
-            if self._crosses(m.start(), m.end()):
-                continue
-            stem = m.group(1)
-            for w in sorted(self.not_person, key=len, reverse=True):  # 盛山|文部科学|大臣
-                if len(w) > 1 and fold(stem).endswith(w) and len(stem) > len(w):
-                    stem = stem[:len(stem) - len(w)]
-                    break
-            if not 2 <= len(stem) <= 4 or fold(stem) in self.not_person or re.search(roles, stem):
-                continue
-            if re.search("[省庁局課室会部府国]", stem) or self._covered(m.start(1), m.start(1) + len(stem)):
-                continue
-            s = m.start(1)
-            role = text[s + len(stem):m.end(2)]
-            eid = self._add(stem, "Person", rule.id, (s, s + len(stem)), role=role, key_extra=f"#{self._doc}")
-            if eid in self._found:
-                self._family_only.add(eid)
+        before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?[ \u3000]+({name})(?=[、,，()【\s]|$)")
+        after = re.compile(rf"(?<![{KANJI}{KATA}A-Za-z])([{KANJI}]{{2,14}})({roles})(?![会団室部局課補代])")
+        kata = re.compile(rf"(?<![{KATA}])([{KATA}]{{2,}}(?:[・=][{KATA}]{{2,}})*)"
+                          rf"(?:(?:[^\s、。,]{{0,16}}?)({foreign_roles})|氏)")
+        for off, seg in self._segments():
+            for m in before.finditer(seg):
+                parts = re.split(r"[ \u3000]", m.group(2))
+                if len(parts) == 2 and re.fullmatch(f"(?:{roles})", parts[1]):
+                    parts = parts[:1]
+                person = "".join(parts)
+                if (len(person) < (2 if len(parts) == 2 else 3) or fold(person) in self.not_person
+                        or re.search("[省庁局課室会部府]", person)):
+                    continue
+                s = off + m.start(2)
+                end = s + len(" ".join(parts) if len(parts) == 2 else parts[0])
+                role = self._text[self._role_start(off + m.start(1)):off + m.end(1)]
+                self._add(self._text[s:end].replace("\u3000", " "), "Person", rule.id, (s, end), role=role)
+            for m in after.finditer(seg):
+                stem = m.group(1)
+                for w in sorted(self.not_person, key=len, reverse=True):  # 盛山|文部科学|大臣
+                    if len(w) > 1 and fold(stem).endswith(w) and len(stem) > len(w):
+                        stem = stem[:len(stem) - len(w)]
+                        break
+                if not 2 <= len(stem) <= 4 or fold(stem) in self.not_person or re.search(roles, stem):
+                    continue
+                s = off + m.start(1)
+                if re.search("[省庁局課室会部府国]", stem) or self._covered(s, s + len(stem)):
+                    continue
+                role = self._text[s + len(stem):off + m.end(2)]
+                eid = self._add(stem, "Person", rule.id, (s, s + len(stem)), role=role,
+                                key_extra=f"#{self._doc}")
+                if eid in self._found:
+                    self._family_only.add(eid)
+            for m in kata.finditer(seg):  # ビル・ネルソンNASA長官, モディ・インド首相, ル・ガル氏
+                s, e = off + m.start(1), off + m.end(1)
+                parts = m.group(1).split("・")
+                while len(parts) > 1 and any(x.start >= s and x.end <= e and self._text[x.start:x.end] == parts[-1]
+                                             for x in self._mentions):
+                    parts.pop()  # モディ・インド: the country is not part of the name
+                person = "・".join(parts)
+                e = s + len(person)
+                if fold(person) in self.generic or fold(person) in self.not_person or self._covered(s, e):
+                    continue
+                if len(parts) == 1 and not m.group(2):
+                    continue  # a single word before 氏 is too weak
+                role = m.group(2) or "氏"
+                self._add(person, "Person", rule.id, (s, e), role=role,
+                          key_extra="" if len(parts) > 1 else f"#{self._doc}")
 
     def _role_start(self, s: int) -> int:
         m = re.search(f"[{KANJI}]*\\Z", self._text[:s])
         return m.start() if m else s
+
+    def _english(self, rule: DiscoveryRule, _ner):
+        """Capitalised English names ending in a word that gives the class (Canadian Space Agency)."""
+        heads = rule.params["heads"]
+        alt = "|".join(sorted(map(re.escape, heads), key=len, reverse=True))
+        rx = re.compile(rf"(?<![A-Za-z])((?:[A-Z][A-Za-z]+ ){{1,5}}(?:{alt}))(?![A-Za-z])")
+        stop = {w.casefold() for w in rule.params.get("not_first", [])}
+        for off, seg in self._segments():
+            for m in rx.finditer(seg):
+                name = m.group(1)
+                while name.split(" ", 1)[0].casefold() in stop and " " in name:
+                    name = name.split(" ", 1)[1]
+                if " " not in name:
+                    continue
+                s = off + m.end(1) - len(name)
+                e = off + m.end(1)
+                if self._covered(s, e):
+                    continue
+                self._add(name, heads[name.rsplit(" ", 1)[-1]], rule.id, (s, e), en=name)
 
     def _ner(self, rule: DiscoveryRule, ner):
         labels = rule.params.get("labels", {})

@@ -23,7 +23,7 @@ organisation named alone on the nearest line above, inside the block (出席者 
 organisation). ``mint`` creates nodes: ``{i: {class: AgendaItem, id: "{m}-item-{n}", label:
 "{title}"}}`` gives ``i`` the IRI ``{base}resource/<id>`` (``{m}`` is the slug of entity ``m``,
 ``{n}`` a named group); its type and ja label are described like a found entity's, with
-``prov:wasGeneratedBy`` the layout rule.
+``prov:wasGeneratedBy`` the layout rule (``aka`` templates give its other names).
 
 Evidence: the span of the match; when a topic is bound from the title, the title line is a
 second passage of the same fact (one statement node, two annotations: the line naming the
@@ -330,10 +330,15 @@ class LayoutEngine:
                 return None
             slug = re.sub(r"[^a-z0-9-]", "-", slug.lower())
             env[var] = self.resolver.iris.res[slug]
+            try:
+                aka = [str(a).format(**strings).strip() for a in spec.get("aka") or []]
+            except KeyError:
+                aka = []
             node = self._minted.setdefault(slug, NewEntity(slug, [spec["class"]], label, rules=[lr.id],
-                                                           span=span))
+                                                           span=span, doc=strings.get("doc", "")))
             if label and not node.ja:
                 node.ja = label
+            node.aliases += [a for a in aka if a and a != node.ja and a not in node.aliases]
         return []
 
     @staticmethod
