@@ -180,8 +180,10 @@ def label_key(label: str) -> str:
 
 
 def describe_found(entities: dict[str, NewEntity], ontology, graph: Graph, taken=()) -> None:
-    """Describe found entities in ``graph`` (graph/entities): types, labels, aliases and
-    ``prov:wasGeneratedBy`` each discovery or layout rule that found or minted them.
+    """Describe found entities in ``graph`` (graph/entities): types, labels, aliases, a person's
+    role or title as printed beside the name (``sk:roleTitle``, part of how the document names
+    the person, like a label) and ``prov:wasGeneratedBy`` each discovery or layout rule that
+    found or minted them.
 
     Args:
         taken: label keys (:func:`label_key`) already used by other entities (the lexicon's).
@@ -207,5 +209,7 @@ def describe_found(entities: dict[str, NewEntity], ontology, graph: Graph, taken
         for alias in ent.aliases:
             lang = "ja" if any(ord(ch) > 0x3000 for ch in alias) else "en"
             graph.add((e, SKOS.altLabel, Literal(alias, lang=lang)))
+        if ent.role and "Person" in ent.classes:
+            graph.add((e, iris.sk.roleTitle, Literal(ent.role, lang="ja")))
         for rule in ent.rules:
             graph.add((e, PROV.wasGeneratedBy, iris.rule[rule]))

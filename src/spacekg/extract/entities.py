@@ -185,6 +185,11 @@ class EntityFinder:
             for form in entry.surface_forms():
                 self.known.setdefault(fold(form), entry.id)
         self.meetings = self._lexicon_meetings()
+        self.roles = tuple(sorted({str(x) for r in rules if r.kind == "person" for x in r.params.get("roles", [])},
+                                  key=len, reverse=True))
+        self.all_suffixes = tuple(sorted({str(x) for r in rules if r.kind == "suffix"
+                                          for x in r.params.get("suffixes", {})}, key=len, reverse=True))
+        self.key_prefixes = tuple(sorted(noise.get("N-KEY-PREFIXES", set()), key=len, reverse=True))
 
     # ------------------------------------------------------------------ identity
     def lookup(self, name: str) -> str | None:
@@ -262,6 +267,18 @@ class EntityFinder:
         return Mention(s, e, m.entity, self._text[s:e], m.alternatives)
 
 
+    def _drop_key(self, name: str, span):
+        """Drop an infobox key glued to the value at the start of its line (主製造業者日本電気,
+        打上げ場所種子島宇宙センター: the line starts with the key, the name is the value)."""
+        s = span[0]
+        ls = self._text.rfind("\n", 0, s) + 1
+        head = self._text[ls:s]
+        for key in self.key_prefixes:
+            k = len(key) - len(head)
+            if 0 < k < len(name) - 1 and (head + name).startswith(key):
+                return name[k:], (s + k, span[1])
+        return name, span
+
     def _merge_family_names(self):
         """A person known by family name only (高橋主査) whose family name begins exactly one
         full name of the document (主査 高橋太郎) is that person: the family name becomes an alias."""
@@ -270,7 +287,9 @@ class EntityFinder:
             if short.id not in self._family_only:
                 continue
             full = [p for p in persons if p is not short and len(p.ja) > len(short.ja)
-                    and p.ja.replace(" ", "").startswith(short.ja)]
+                    and (p.ja.replace(" ", "").startswith(short.ja)
+                         or p.ja.replace("・", "").endswith(short.ja.replace("・", ""))
+                         or p.ja.split("・")[-1] == short.ja)]
             if len(full) == 1:
                 full[0].aliases.append(short.ja)
                 full[0].rules.extend(r for r in short.rules if r not in full[0].rules)
@@ -283,6 +302,10 @@ class EntityFinder:
 
     def _add(self, name: str, cls: str, rule: str, span: tuple[int, int], *, alias: str | None = None,
              en: str | None = None, role: str | None = None, key_extra: str = "") -> str | None:
+        name, span = self._drop_key(name, span)
+        lead = re.match(f"(?:{'|'.join(map(re.escape, self.roles))})・", name) if self.roles else None
+        if lead and cls != "Person":  # 理事・有人宇宙技術部門: a title before the name
+            name, span = name[lead.end():], (span[0] + lead.end(), span[1])
         name = name.strip(" ・-")
         key = fold(name)
         if len(key) < 2 or key in self.generic or any(key.endswith(w) for w in self.endings):
@@ -295,6 +318,8 @@ class EntityFinder:
             ent = self._found[eid] = NewEntity(eid, [cls], name, en, [], [], role, span, doc=self._doc)
         if rule not in ent.rules:
             ent.rules.append(rule)
+        if cls in ORG_FAMILY:  # a body found here starts a chain like a lexicon agent does
+            self._agent_spans.setdefault(span[0], span[1])
         if alias and alias != name and alias not in ent.aliases:
             ent.aliases.append(alias)
         if role and not ent.role:
@@ -347,8 +372,8 @@ class EntityFinder:
             i = a
             while i < b:
                 hit = next(((s, c) for s, c in table if text.startswith(s, i) and i + len(s) <= b), None)
-                if hit and len(hit[0]) == 1 and text.startswith("長", i + 1):
-                    hit = None  # 課長, 局長, 室長: a title, not a body
+                if hit and len(hit[0]) == 1 and text.startswith(("長", "会"), i + 1):
+                    hit = None  # 課長, 局長, 室長: a title; 部会: another rule's suffix
                 if hit:
                     ends.append((i + len(hit[0]), hit[1], hit[0]))
                     i += len(hit[0])
@@ -360,13 +385,16 @@ class EntityFinder:
                     start = self._agent_spans[start]  # an organisation chain: 文部科学省|研究開発局
                 nxt = ends[k + 1] if k + 1 < len(ends) else None
                 rest = text[e:b]
-                if e == b or rest.startswith(TAILS) or e in self._agent_spans:
+                if rest.startswith("長") and len(text[start:e - len(suf)]) <= 2:
+                    ok = False  # 白石部会長: a person's title, not a body
+                elif (e == b or rest.startswith(TAILS) or e in self._agent_spans or rest.startswith(self.roles)
+                        or (rest[:1] in "局課室部所" and rest[1:2] == "長")
+                        or (cls in ORG_FAMILY and not nxt and len(rest) > 2 and rest.endswith(self.all_suffixes))):
                     ok = True
                 elif nxt and rest.startswith("・"):
                     ok = nxt[1] == cls and self._stem_ok(text[e + 1:nxt[0] - len(nxt[2])])
                 elif nxt:
-                    ok = (cls in ORG_FAMILY and nxt[1] in ORG_FAMILY
-                          and self._stem_ok(text[e:nxt[0] - len(nxt[2])]))
+                    ok = cls in ORG_FAMILY and self._stem_ok(text[e:nxt[0] - len(nxt[2])])
                 else:
                     ok = False
                 if not ok:
@@ -496,7 +524,7 @@ class EntityFinder:
         heads = sorted(rule.params["heads"].items(), key=lambda kv: -len(kv[0]))
         suffixes = sorted(((s, c) for r in self.rules if r.kind == "suffix"
                            for s, c in r.params["suffixes"].items()), key=lambda kv: -len(kv[0]))
-        rx = re.compile(rf"([{KANJI}{KATA}・]{{3,30}})\s*\(\s*([A-Z][A-Za-z0-9\-+]{{1,15}})"
+        rx = re.compile(rf"((?:[A-Z0-9]{{1,3}})?[{KANJI}{KATA}・]{{3,30}})\s*\(\s*([A-Z][A-Za-z0-9\-+]{{1,15}})"
                         r"(?:\s*[:：]\s*([A-Za-z][A-Za-z .'\-]{3,60}))?\s*\)")
         for m in rx.finditer(text):
             ns = self._after_break(m.start(1), m.end(1))
@@ -524,8 +552,8 @@ class EntityFinder:
         foreign_roles = "|".join(map(re.escape, rule.params.get("foreign_roles", ["長官", "首相"])))
         name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
         before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?[ \u3000]+({name})(?=[、,，()【\s]|$)")
-        after = re.compile(rf"(?<![{KANJI}{KATA}A-Za-z])([{KANJI}]{{2,14}})({roles})(?![会団室部局課補代])")
-        kata = re.compile(rf"(?<![{KATA}])([{KATA}]{{2,}}(?:[・=][{KATA}]{{2,}})*)"
+        after = re.compile(rf"(?<![{KANJI}{KATA}])([{KANJI}]{{2,14}}?)({roles})(?![会団室部局課補代])")
+        kata = re.compile(rf"(?<![{KATA}・])([{KATA}]+(?:[・=][{KATA}]+)+|[{KATA}]{{2,}})"
                           rf"(?:(?:[^\s、。,]{{0,16}}?)({foreign_roles})|氏)")
         for off, seg in self._segments():
             for m in before.finditer(seg):
@@ -569,8 +597,10 @@ class EntityFinder:
                 if len(parts) == 1 and not m.group(2):
                     continue  # a single word before 氏 is too weak
                 role = m.group(2) or "氏"
-                self._add(person, "Person", rule.id, (s, e), role=role,
-                          key_extra="" if len(parts) > 1 else f"#{self._doc}")
+                eid = self._add(person, "Person", rule.id, (s, e), role=role,
+                                key_extra="" if len(parts) > 1 else f"#{self._doc}")
+                if len(parts) == 1 and eid in self._found:
+                    self._family_only.add(eid)
 
     def _role_start(self, s: int) -> int:
         m = re.search(f"[{KANJI}]*\\Z", self._text[:s])
