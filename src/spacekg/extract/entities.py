@@ -389,7 +389,8 @@ class EntityFinder:
                     ok = False  # 白石部会長: a person's title, not a body
                 elif (e == b or rest.startswith(TAILS) or e in self._agent_spans or rest.startswith(self.roles)
                         or (rest[:1] in "局課室部所" and rest[1:2] == "長")
-                        or (cls in ORG_FAMILY and not nxt and len(rest) > 2 and rest.endswith(self.all_suffixes))):
+                        or (cls in ORG_FAMILY | {"City", "Region"} and not nxt and len(rest) > 2
+                            and rest.endswith(self.all_suffixes))):
                     ok = True
                 elif nxt and rest.startswith("・"):
                     ok = nxt[1] == cls and self._stem_ok(text[e + 1:nxt[0] - len(nxt[2])])
@@ -555,8 +556,9 @@ class EntityFinder:
         after = re.compile(rf"(?<![{KANJI}{KATA}])([{KANJI}]{{2,14}}?)({roles})(?![会団室部局課補代])")
         kata = re.compile(rf"(?<![{KATA}・])([{KATA}]+(?:[・=][{KATA}]+)+|[{KATA}]{{2,}})"
                           rf"(?:(?:[^\s、。,]{{0,16}}?)({foreign_roles})|氏)")
+        whole = re.compile(rf"^\s*({roles})[ \u3000]*({name})\s*$")  # 理事長山川宏 (an infobox line)
         for off, seg in self._segments():
-            for m in before.finditer(seg):
+            for m in [*before.finditer(seg), *([w] if (w := whole.match(seg)) and not before.search(seg) else [])]:
                 parts = re.split(r"[ \u3000]", m.group(2))
                 if len(parts) == 2 and re.fullmatch(f"(?:{roles})", parts[1]):
                     parts = parts[:1]

@@ -72,6 +72,7 @@ class LayoutRule:
     mint: dict[str, dict] = field(default_factory=dict)
     negatives: list = field(default_factory=list)
     near: re.Pattern | None = None
+    max_lines: int = 0
 
     @property
     def id(self) -> str:
@@ -103,7 +104,7 @@ def load_layout_rules(folder: Path, ontology=None) -> list[LayoutRule]:
             if layout == "block" and not raw.get("heading"):
                 fail("a block rule needs heading: a regular expression")
             base = {k: v for k, v in raw.items() if k not in ("layout", "topic", "heading", "subhead",
-                                                            "mint", "negatives", "near")}
+                                                            "mint", "negatives", "near", "max_lines")}
             base["scope"] = "line"
             rule = parse_rule(base, path, ontology)
             if rule.id in seen:
@@ -132,7 +133,7 @@ def load_layout_rules(folder: Path, ontology=None) -> list[LayoutRule]:
                 if not spec.get("class") or not spec.get("id"):
                     fail(f"mint {var} needs class and id")
             out.append(LayoutRule(rule, layout, topic, heading, subhead, mint, raw.get("negatives") or [],
-                                  near))
+                                  near, int(raw.get("max_lines") or 0)))
     return out
 
 
@@ -241,7 +242,7 @@ class LayoutEngine:
                     start = i
                     yield i, start
                     i += 1
-                    while (i < len(all_lines) and i - start < MAX_BLOCK
+                    while (i < len(all_lines) and i - start < (lr.max_lines or MAX_BLOCK)
                            and not PART_HEAD.match(text[all_lines[i].start:all_lines[i].end])):
                         yield i, start
                         i += 1
