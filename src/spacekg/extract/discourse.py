@@ -91,17 +91,25 @@ def document_date(meta: dict | None, text: str = "", values: list[Value] | None 
 
 
 class Topics:
-    """Sentence-level topics (X は) of a chunk, for subjects a clause drops."""
+    """Sentence-level topics (X は) of a chunk, for subjects a clause drops.
 
-    def __init__(self, ctx):
+    Args:
+        ctx: the chunk (its parse, mentions and values).
+        doc_topic: ``(ctx, token)`` of the document's topic (:meth:`first` of an early
+            chunk), the last resort for a dropped subject: the subject of an encyclopaedia
+            article or a press release.
+    """
+
+    def __init__(self, ctx, doc_topic=None):
         from spacekg.extract.syntax import case_marker
 
         self.ctx = ctx
+        self.doc_topic = doc_topic
         self.items = []  # (sentence start token index, token)
         for sent in ctx.chunk.doc.sents:
             for tok in sent:
                 if tok.head.i == sent.root.i and tok.dep_ in ("nsubj", "obl", "dislocated") \
-                        and case_marker(tok) in ("は", "では", "には") and tok.i < sent.root.i:
+                        and case_marker(tok) in ("は", "とは", "では", "には") and tok.i < sent.root.i:
                     self.items.append((sent.start, tok))
 
     def topic_of_sentence(self, pred, role, ctx):
@@ -126,9 +134,27 @@ class Topics:
         for sent_start, tok in reversed(self.items):
             if sent_start >= start:
                 continue
-            if case_marker(tok) != "は":
+            if case_marker(tok) not in ("は", "とは"):
                 return None
             return _args(tok, role, ctx)
+        if self.doc_topic is not None and not any(s < start for s, _ in self.items):
+            dctx, dtok = self.doc_topic
+            found = _args(dtok, role, dctx)
+            if found and dctx is not ctx:
+                for a in found:
+                    a.remote = True
+            return found
+        return None
+
+    def first(self):
+        """``(ctx, token)`` of the chunk's first topic that names an entity, or None."""
+        from spacekg.extract.syntax import case_marker
+
+        for _, tok in self.items:
+            if case_marker(tok) in ("は", "とは") and any(
+                    m.start < self.ctx.chunk.start + tok.idx + len(tok.text)
+                    and self.ctx.chunk.start + tok.idx < m.end for m in self.ctx.mentions):
+                return self.ctx, tok
         return None
 
 

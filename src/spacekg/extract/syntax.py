@@ -72,6 +72,11 @@ IRREALIS = {"ため", "よう", "べき", "必要", "場合", "可能性", "可�
             "求める", "期待", "課題", "前提", "不明", "懸念", "困難"}
 NEGATION = {"ない", "ず", "ぬ", "ん", "無い", "未"}
 PASSIVE = {"れる", "られる"}
+#: The document's topic is the first sentence topic (X は / X とは) within this many characters.
+DOC_TOPIC_WITHIN = 3000
+#: Light verbs whose object is a verbal noun carrying the meaning (着陸に成功する, 開発を行う).
+LIGHT = {"する", "行う", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
+         "開始", "推進"}
 COORD_MARKS = {"と", "、", "・", ",", "及び", "および", "並びに", "や"}
 TOPIC_TAIL = ("は", "も")
 PASSIVE_AGENT = ["によって", "により", "による"]
@@ -190,6 +195,7 @@ class Arg:
     value: object | None
     start: int
     end: int
+    remote: bool = False  # filled from the document's topic, outside the passage
 
 
 def case_marker(tok) -> str:
@@ -345,6 +351,7 @@ class SyntaxEngine:
         mentions = sorted(mentions, key=lambda m: m.start)
         values = sorted(values, key=lambda v: v.start)
         mi = vi = 0
+        doc_topic = None
         for chunk in parsed.chunks:
             s0, e0 = chunk.start, chunk.end
             while mi < len(mentions) and mentions[mi].end <= s0:
@@ -356,7 +363,9 @@ class SyntaxEngine:
             if not ms:
                 continue
             ctx = _Chunk(chunk, ms, vs, classes_of)
-            topics = Topics(ctx)
+            topics = Topics(ctx, doc_topic)
+            if doc_topic is None and chunk.start < DOC_TOPIC_WITHIN:
+                doc_topic = topics.first()
             for match_id, start, _end in self.matcher(chunk.doc):
                 rule = self.rules[chunk.doc.vocab.strings[match_id]]
                 out.extend(self._apply_rule(rule, ctx, chunk.doc[start], topics, doc_date))
@@ -372,21 +381,30 @@ class SyntaxEngine:
         if pred.pos_ in ("NOUN", "PROPN") and pred.dep_ == "compound" and shared is None \
                 and pred.head.lemma_ not in PLAN:
             return []  # a noun inside a name (小型月着陸実証機), not a predicate
-        mode = modality(shared if shared is not None else pred)
+        head = shared if shared is not None else pred
+        # a verbal noun as the object of a light verb (着陸に成功した, 開発を担当する) takes the
+        # light verb's arguments, tense and modality
+        light = head.head if (head.pos_ in ("NOUN", "PROPN") and head.dep_ in ("obj", "obl", "nsubj")
+                              and head.head.lemma_ in LIGHT and head.head.i > head.i) else None
+        mode = modality(light if light is not None else head)
         if mode in ("neg", "irrealis"):
             return []
         passive = is_passive(pred)
         filled = self._arguments(rule, ctx, pred, passive)
-        if shared is not None:
-            for k, v in self._arguments(rule, ctx, shared, is_passive(shared)).items():
-                filled.setdefault(k, v)
-            pred = shared
+        for other in (shared, light):
+            if other is not None:
+                for k, v in self._arguments(rule, ctx, other, is_passive(other)).items():
+                    filled.setdefault(k, v)
+        pred = head
+        tense = light if light is not None else head
         if rule.gap and not filled.get(rule.gap) and pred.dep_ == "acl" and pred.head.i > pred.i:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
         # chained clause or a governing 予定/目指す: share the subject of the other clause
-        for subj in [r for r in rule.frame.values() if set(r.cases) & {"が", "は"}]:
+        subject_roles = [r for r in rule.frame.values()
+                         if ("を" in r.cases if passive else set(r.cases) & {"が", "は"})]
+        for subj in subject_roles:
             if filled.get(subj.name):
                 continue
             for other in (pred.head, *[c for c in pred.children if c.dep_ == "advcl"]):
@@ -395,11 +413,11 @@ class SyntaxEngine:
                 if other.i == pred.head.i and pred.dep_ not in ("advcl", "conj") \
                         and other.lemma_ not in PLAN:
                     continue
-                args = self._arguments(rule, ctx, other, False, only=subj.name)
+                args = self._arguments(rule, ctx, other, passive, only=subj.name)
                 if args.get(subj.name):
                     filled[subj.name] = args[subj.name]
                     break
-            if not filled.get(subj.name) and not passive:
+            if not filled.get(subj.name):
                 topic = topics.topic_of_sentence(pred, subj, ctx) or topics.topic_before(pred, subj, ctx)
                 if topic:
                     filled[subj.name] = topic
@@ -407,10 +425,10 @@ class SyntaxEngine:
         quals = set()
         if mode == "plan":
             triples, quals = rule.plan, {"planned"}
-        elif rule.event and not is_past(pred):
+        elif rule.event and not is_past(tense):
             dates = [a.value for r in rule.frame.values() if r.value == "date"
                      for a in filled.get(r.name, []) if a.value is not None]
-            if pred.pos_ == "VERB" and not any(_before(d, doc_date) for d in dates):
+            if tense.pos_ == "VERB" and not any(_before(d, doc_date) for d in dates):
                 triples, quals = rule.plan, {"planned"}
             elif not dates or not all(_before(d, doc_date) for d in dates):
                 return []
@@ -427,7 +445,8 @@ class SyntaxEngine:
                         continue
                     if subj_t == obj_t:
                         continue
-                    spans = [(s_pred, e_pred)] + [(a.start, a.end) for a in (a_s, a_o) if a is not None]
+                    spans = [(s_pred, e_pred)] + [(a.start, a.end) for a in (a_s, a_o)
+                                                  if a is not None and not a.remote]
                     start = min(x for x, _ in spans)
                     end = max(y for _, y in spans)
                     if end - start > 400:
