@@ -19,6 +19,8 @@ from dataclasses import replace
 from spacekg.values import DATE, YEAR_MONTH, Value
 
 _DEICTIC = re.compile(r"本日|同日")
+#: Markers of a topic that may stand for a dropped subject (「JAXAでは」: at JAXA, JAXA …).
+TOPIC_MARKERS = ("は", "とは", "では")
 
 
 def anchor_values(text: str, values: list[Value], doc_date: str | None,
@@ -109,7 +111,7 @@ class Topics:
         for sent in ctx.chunk.doc.sents:
             for tok in sent:
                 if tok.head.i == sent.root.i and tok.dep_ in ("nsubj", "obl", "dislocated") \
-                        and case_marker(tok) in ("は", "とは", "では", "には") and tok.i < sent.root.i:
+                        and case_marker(tok) in (*TOPIC_MARKERS, "には") and tok.i < sent.root.i:
                     self.items.append((sent.start, tok))
 
     def topic_of_sentence(self, pred, role, ctx):
@@ -118,12 +120,23 @@ class Topics:
         None. Only the nearest topic is tried."""
         from spacekg.extract.syntax import case_marker
 
+        tok = pred
         for anc in pred.ancestors:
+            if tok.dep_ == "acl":  # a relative clause's subject is its gap, not the main topic
+                return None
             for c in anc.children:
                 if c.i < pred.i and c.dep_ in ("nsubj", "obl", "dislocated", "nmod") \
-                        and case_marker(c) == "は":
+                        and case_marker(c) in TOPIC_MARKERS:
                     return _args(c, role, ctx)
+            tok = anc
         return None
+
+    def remote_only(self, pred) -> bool:
+        """True if only the document's topic could fill a subject of ``pred`` (no topic in
+        its sentence or an earlier sentence of its paragraph): a verbal noun in a heading or
+        bullet (「ISSの安定運用」) then asserts no subject."""
+        return not any(s < pred.sent.start for s, _ in self.items) and not any(
+            s == pred.sent.start and t.i < pred.i for s, t in self.items)
 
     def topic_before(self, pred, role, ctx):
         """The :class:`~spacekg.extract.syntax.Arg` list of the nearest topic of an earlier
@@ -134,7 +147,7 @@ class Topics:
         for sent_start, tok in reversed(self.items):
             if sent_start >= start:
                 continue
-            if case_marker(tok) not in ("は", "とは"):
+            if case_marker(tok) not in TOPIC_MARKERS:
                 return None
             return _args(tok, role, ctx)
         if self.doc_topic is not None and not any(s < start for s, _ in self.items):

@@ -51,6 +51,7 @@ design, which the document states as of its date; only dates have separate plan 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -254,6 +255,21 @@ def is_passive(tok) -> bool:
 
 
 def modality(tok) -> str:
+    """Modality of a predicate, shared along a chain of clauses: 「開発し、運用する予定」 — a
+    te-/renyō-form clause (``advcl``/``conj`` before its head) takes its head's modality when
+    it has none of its own (see :func:`local_modality`)."""
+    mode = local_modality(tok)
+    seen = 0
+    while mode == "done" and tok.dep_ in ("advcl", "conj") and tok.head.i > tok.i and seen < 6:
+        if any(c.lemma_ in ("ため", "ば", "なら", "ながら", "つつ") for c in tok.children if c.i > tok.i):
+            break
+        tok = tok.head
+        mode = local_modality(tok)
+        seen += 1
+    return mode
+
+
+def local_modality(tok) -> str:
     """``"done"``, ``"plan"``, ``"neg"`` (negated) or ``"irrealis"`` for a predicate token.
 
     Looks at the predicate's auxiliaries and markers, at a following ``予定``-like noun or
@@ -417,7 +433,9 @@ class SyntaxEngine:
                 if args.get(subj.name):
                     filled[subj.name] = args[subj.name]
                     break
-            if not filled.get(subj.name):
+            if not filled.get(subj.name) and not _overt_subject(pred, passive) \
+                    and not _in_relative_clause(pred) \
+                    and (pred.pos_ == "VERB" or light is not None or not topics.remote_only(pred)):
                 topic = topics.topic_of_sentence(pred, subj, ctx) or topics.topic_before(pred, subj, ctx)
                 if topic:
                     filled[subj.name] = topic
@@ -503,6 +521,25 @@ class SyntaxEngine:
         return filled
 
 
+def _in_relative_clause(tok) -> bool:
+    """True if ``tok`` is inside a clause that modifies a noun (its subject is that noun's
+    business, not the topic's: 「ISS計画への参加により培った技術」)."""
+    for _ in range(12):
+        if tok.dep_ == "acl":
+            return True
+        if tok.head.i == tok.i:
+            return False
+        tok = tok.head
+    return False
+
+
+def _overt_subject(pred, passive: bool) -> bool:
+    """True if the clause has a nominal marked が (or は) of its own, entity or not
+    (「14国地域19機関が参加」): then no discourse rule supplies another subject."""
+    return any(c.dep_ in ("nsubj", "nsubj:pass") and case_marker(c) in ("が", "は")
+               for c in pred.children if c.i < pred.i)
+
+
 def conjuncts(tok) -> list:
     """``tok`` and the nominals coordinated with it (``conj``, or ``nmod`` marked と/、/・)."""
     out = [tok]
@@ -530,13 +567,9 @@ def _before(value, doc_date: str | None) -> bool:
     return lex[:n] < doc_date[:n] or (lex[:n] == doc_date[:n] and len(lex) >= len(doc_date))
 
 
-def _bracketed(text: str, at: int, start: int) -> int:
-    """1 if position ``at`` of ``text`` is inside round brackets opened after ``start``."""
-    depth = 0
-    for ch in text[start:at]:
-        depth += ch == "("
-        depth -= ch == ")" and depth > 0
-    return 1 if depth else 0
+#: What may follow a mention up to the end of the phrase it stands for: closing brackets,
+#: or a bracketed reading/abbreviation (「…」 after a generic noun is matched the other way).
+_APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)」』][\s)」』]*)?$")
 
 
 class _Chunk:
@@ -573,10 +606,10 @@ class _Chunk:
                     return Arg(None, v, min(v.start, ps), max(v.end, pe))
             return None
         cands = [m for m in self.mentions if m.start < he and hs < m.end]
-        if not cands:  # the head is no mention: the mentions of its phrase, those outside
-            inner = [m for m in self.mentions if ps <= m.start and m.end <= pe]  # brackets first
-            text = self.chunk.doc.text
-            cands = sorted(inner, key=lambda m: -_bracketed(text, m.start - base, ps - base))
+        if not cands:  # the head is no mention: a mention the phrase ends with, or in apposition
+            text = self.chunk.doc.text  # (新型補給機(HTV-X), 探査機「はやぶさ2」)
+            cands = [m for m in self.mentions if ps <= m.start and m.end <= pe
+                     and _APPOSITION.match(text, m.end - base, pe - base)]
         for m in reversed(cands):
             for eid in (m.entity, *m.alternatives):
                 if set(role.classes) & set(self.classes_of.get(eid, ())):
