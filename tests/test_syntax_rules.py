@@ -167,3 +167,17 @@ def test_build_report_counts_facts_per_document_and_rule(built_dir):
         assert "curated_facts" in row
     assert any(r.startswith("S-") for r in report["rules"])
     assert "## Facts per document, rule and curation" in (built_dir / "report.md").read_text(encoding="utf-8")
+
+
+def test_invalid_matcher_pattern_names_its_file_and_line(tmp_path, pipeline):
+    from spacekg.build import load_syntax_engine
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- id: S-OK\n  statement: x\n  predicate: [開発]\n  frame:\n"
+                   "    agent: {case: [が], class: [Agent]}\n  produce: [[agent, develops, agent]]\n"
+                   "- id: S-BAD\n  statement: y\n  pattern: [{LEMMA: {NOT_AN_OP: [開発]}}]\n  frame:\n"
+                   "    agent: {case: [が], class: [Agent]}\n  produce: [[agent, develops, agent]]\n",
+                   encoding="utf-8")
+    with pytest.raises(RuleError) as exc:
+        load_syntax_engine(tmp_path, pipeline.ontology, pipeline.resolver, pipeline.classes_of)
+    assert "bad.yaml:7" in str(exc.value) and "S-BAD" in str(exc.value)

@@ -104,6 +104,7 @@ class SyntaxRule:
         gap: role filled by the noun a relative clause modifies, or None.
         produce / plan: triples for a done / planned predicate.
         event: the predicate denotes a dated event (module docstring).
+        copula: the predicate is a noun with a copula (である, だ, です): 「XはYの探査機である」.
         examples, source: ``{"text", "expect"}`` items and ``file:line``.
     """
 
@@ -117,6 +118,7 @@ class SyntaxRule:
     event: bool = False
     examples: list[dict] = field(default_factory=list)
     source: str = ""
+    copula: bool = False
 
 
 def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> SyntaxRule:
@@ -137,7 +139,7 @@ def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> Synta
         pattern = raw["pattern"]
         if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
             fail("pattern must be a list of token mappings (spaCy Matcher)")
-        pattern = [{k: v for k, v in t.items() if k != "__line__"} for t in pattern]
+        pattern = [_strip_lines(t) for t in pattern]
     elif raw.get("predicate"):
         lemmas = raw["predicate"]
         if not isinstance(lemmas, list) or not all(isinstance(x, str) for x in lemmas):
@@ -168,7 +170,16 @@ def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> Synta
                 fail(f"{key} entries must be [subject, predicate, object], got {triple!r}")
     return SyntaxRule(str(raw["id"]), str(raw["statement"]), pattern, frame, raw["produce"],
                       raw.get("plan") or [], gap, bool(raw.get("event")), raw.get("examples") or [],
-                      f"{path}:{line}")
+                      f"{path}:{line}", bool(raw.get("copula")))
+
+
+def _strip_lines(value):
+    """A YAML value without the loader's ``__line__`` keys (at any depth)."""
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
 
 
 def load_syntax_rules(path: Path, ontology: Ontology | None = None) -> list[SyntaxRule]:
@@ -390,6 +401,8 @@ class SyntaxEngine:
 
     # -- one predicate
     def _apply_rule(self, rule: SyntaxRule, ctx, pred, topics, doc_date) -> list[Match]:
+        if rule.copula and not any(c.dep_ == "cop" for c in pred.children):
+            return []  # 「XはYの探査機である」: the predicate is a noun with a copula
         # a verbal noun coordinated with the next one (開発・運用) shares its arguments
         shared = pred.head if (pred.dep_ == "compound" and pred.i + 1 < len(pred.doc)
                                and pred.doc[pred.i + 1].text in ("・", "、", "及び")
