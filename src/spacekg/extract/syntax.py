@@ -64,7 +64,7 @@ from spacekg.rules import Match, item_tags
 from spacekg.terms import TermResolver
 from spacekg.yamlio import load_yaml_list
 
-ARG_DEPS = {"nsubj", "obj", "obl", "iobj", "nmod", "nsubj:pass", "csubj"}
+ARG_DEPS = {"nsubj", "obj", "obl", "iobj", "nmod", "nsubj:pass", "csubj", "dislocated"}
 PHRASE_DEPS = {"compound", "nummod", "flat", "fixed", "amod", "appos", "dep", "punct", "det"}
 PLAN = {"予定", "目標", "目指す", "目指し", "検討", "計画", "見込み", "見込む", "方針", "構想",
         "想定", "目途", "目処", "めど", "予定だ", "めざす", "図る", "期待", "希望", "提案", "要望"}
@@ -75,6 +75,9 @@ NEGATION = {"ない", "ず", "ぬ", "ん", "無い", "未"}
 PASSIVE = {"れる", "られる"}
 #: The document's topic is the first sentence topic (X は / X とは) within this many characters.
 DOC_TOPIC_WITHIN = 3000
+#: Markers after a verbal noun that make it the subject matter of a title or topic.
+TITLE_MARKERS = {"に関する", "について", "に係る", "にかかる", "に関わる", "のための", "に向けた",
+                 "に向けて", "に関し", "に関して", "についての", "に関する検討"}
 #: Light verbs whose object is a verbal noun carrying the meaning (着陸に成功する, 開発を行う).
 LIGHT = {"する", "行う", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
          "開始", "推進"}
@@ -105,6 +108,10 @@ class SyntaxRule:
         produce / plan: triples for a done / planned predicate.
         event: the predicate denotes a dated event (module docstring).
         copula: the predicate is a noun with a copula (である, だ, です): 「XはYの探査機である」.
+        pairs: ``{role, predicate, when}``: entities coordinated in ``role`` (「JAXAとCNESは」)
+            are related to each other by the symmetric ``predicate`` — when the clause has an
+            adverb or oblique whose lemma is in ``when`` (共同で, 協力して), or always if no
+            ``when`` is given.
         examples, source: ``{"text", "expect"}`` items and ``file:line``.
     """
 
@@ -119,6 +126,7 @@ class SyntaxRule:
     examples: list[dict] = field(default_factory=list)
     source: str = ""
     copula: bool = False
+    pairs: dict | None = None
 
 
 def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> SyntaxRule:
@@ -164,13 +172,18 @@ def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> Synta
     gap = raw.get("gap")
     if gap is not None and gap not in frame:
         fail(f"gap {gap!r} is not a role")
+    pairs = raw.get("pairs")
+    if pairs is not None:
+        pairs = _strip_lines(pairs)
+        if not isinstance(pairs, dict) or pairs.get("role") not in frame or not pairs.get("predicate"):
+            fail("pairs needs role (a role of the frame) and predicate")
     for key in ("produce", "plan"):
         for triple in raw.get(key) or []:
             if not isinstance(triple, list) or len(triple) != 3:
                 fail(f"{key} entries must be [subject, predicate, object], got {triple!r}")
     return SyntaxRule(str(raw["id"]), str(raw["statement"]), pattern, frame, raw["produce"],
                       raw.get("plan") or [], gap, bool(raw.get("event")), raw.get("examples") or [],
-                      f"{path}:{line}", bool(raw.get("copula")))
+                      f"{path}:{line}", bool(raw.get("copula")), pairs)
 
 
 def _strip_lines(value):
@@ -415,6 +428,8 @@ class SyntaxEngine:
         # light verb's arguments, tense and modality
         light = head.head if (head.pos_ in ("NOUN", "PROPN") and head.dep_ in ("obj", "obl", "nsubj")
                               and head.head.lemma_ in LIGHT and head.head.i > head.i) else None
+        if head.pos_ in ("NOUN", "PROPN") and light is None and case_marker(head) in TITLE_MARKERS:
+            return []  # 「小型ローバ運用に関する実施取決め」: a subject matter, not a statement
         mode = modality(light if light is not None else head)
         if mode in ("neg", "irrealis"):
             return []
@@ -465,6 +480,18 @@ class SyntaxEngine:
                 return []
         out = []
         s_pred, e_pred = ctx.pred_span(pred)
+        if rule.pairs and mode != "plan" and len(filled.get(rule.pairs["role"], [])) > 1:
+            when = set(rule.pairs.get("when") or [])
+            words = {t.lemma_ for t in pred.subtree} | {t.lemma_ for t in (tense.children if tense is not None else [])}
+            if not when or when & words:
+                p_iri = self.resolver.predicate(rule.pairs["predicate"])
+                members = filled[rule.pairs["role"]]
+                for a in members:
+                    for b in members:
+                        if a.entity and b.entity and a.entity != b.entity:
+                            start = min(s_pred, a.start, b.start)
+                            out.append(Match(self._entity_iri(a.entity), p_iri, self._entity_iri(b.entity),
+                                             (start, e_pred), rule.id, frozenset()))
         for s, p, o in triples:
             for a_s in self._term_args(s, filled):
                 for a_o in self._term_args(o, filled):
@@ -531,6 +558,16 @@ class SyntaxEngine:
                 if args:
                     filled.setdefault(role.name, []).extend(args)
                     break
+        # a topicalised object: 「LUPEXは、JAXAとISROが共同で開発している」 — with a subject
+        # marked が, the topic (は) is the object (を) of the active verb
+        if not passive and not only and any(case_marker(c) == "が" for c in children if c.i < pred.i):
+            obj = next((r for r in rule.frame.values() if "を" in r.cases and not filled.get(r.name)), None)
+            topic = next((c for c in children if c.i < pred.i and c.dep_ in ARG_DEPS
+                          and case_marker(c) == "は"), None)
+            if obj is not None and topic is not None:
+                args = [a for a in (ctx.arg_of(t, obj) for t in conjuncts(topic)) if a]
+                if args:
+                    filled[obj.name] = args
         return filled
 
 
