@@ -19,6 +19,8 @@ from dataclasses import replace
 from spacekg.values import DATE, YEAR_MONTH, Value
 
 _DEICTIC = re.compile(r"本日|同日")
+#: Markers of a topic that may stand for a dropped subject (「JAXAでは」: at JAXA, JAXA …).
+TOPIC_MARKERS = ("は", "とは", "では")
 
 
 def anchor_values(text: str, values: list[Value], doc_date: str | None,
@@ -91,17 +93,25 @@ def document_date(meta: dict | None, text: str = "", values: list[Value] | None 
 
 
 class Topics:
-    """Sentence-level topics (X は) of a chunk, for subjects a clause drops."""
+    """Sentence-level topics (X は) of a chunk, for subjects a clause drops.
 
-    def __init__(self, ctx):
+    Args:
+        ctx: the chunk (its parse, mentions and values).
+        doc_topic: ``(ctx, token)`` of the document's topic (:meth:`first` of an early
+            chunk), the last resort for a dropped subject: the subject of an encyclopaedia
+            article or a press release.
+    """
+
+    def __init__(self, ctx, doc_topic=None):
         from spacekg.extract.syntax import case_marker
 
         self.ctx = ctx
+        self.doc_topic = doc_topic
         self.items = []  # (sentence start token index, token)
         for sent in ctx.chunk.doc.sents:
             for tok in sent:
                 if tok.head.i == sent.root.i and tok.dep_ in ("nsubj", "obl", "dislocated") \
-                        and case_marker(tok) in ("は", "では", "には") and tok.i < sent.root.i:
+                        and case_marker(tok) in (*TOPIC_MARKERS, "には") and tok.i < sent.root.i:
                     self.items.append((sent.start, tok))
 
     def topic_of_sentence(self, pred, role, ctx):
@@ -110,12 +120,23 @@ class Topics:
         None. Only the nearest topic is tried."""
         from spacekg.extract.syntax import case_marker
 
+        tok = pred
         for anc in pred.ancestors:
+            if tok.dep_ == "acl":  # a relative clause's subject is its gap, not the main topic
+                return None
             for c in anc.children:
                 if c.i < pred.i and c.dep_ in ("nsubj", "obl", "dislocated", "nmod") \
-                        and case_marker(c) == "は":
+                        and case_marker(c) in TOPIC_MARKERS:
                     return _args(c, role, ctx)
+            tok = anc
         return None
+
+    def remote_only(self, pred) -> bool:
+        """True if only the document's topic could fill a subject of ``pred`` (no topic in
+        its sentence or an earlier sentence of its paragraph): a verbal noun in a heading or
+        bullet (「ISSの安定運用」) then asserts no subject."""
+        return not any(s < pred.sent.start for s, _ in self.items) and not any(
+            s == pred.sent.start and t.i < pred.i for s, t in self.items)
 
     def topic_before(self, pred, role, ctx):
         """The :class:`~spacekg.extract.syntax.Arg` list of the nearest topic of an earlier
@@ -126,9 +147,27 @@ class Topics:
         for sent_start, tok in reversed(self.items):
             if sent_start >= start:
                 continue
-            if case_marker(tok) != "は":
+            if case_marker(tok) not in TOPIC_MARKERS:
                 return None
             return _args(tok, role, ctx)
+        if self.doc_topic is not None and not any(s < start for s, _ in self.items):
+            dctx, dtok = self.doc_topic
+            found = _args(dtok, role, dctx)
+            if found and dctx is not ctx:
+                for a in found:
+                    a.remote = True
+            return found
+        return None
+
+    def first(self):
+        """``(ctx, token)`` of the chunk's first topic that names an entity, or None."""
+        from spacekg.extract.syntax import case_marker
+
+        for _, tok in self.items:
+            if case_marker(tok) in ("は", "とは") and any(
+                    m.start < self.ctx.chunk.start + tok.idx + len(tok.text)
+                    and self.ctx.chunk.start + tok.idx < m.end for m in self.ctx.mentions):
+                return self.ctx, tok
         return None
 
 

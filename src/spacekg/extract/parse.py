@@ -12,6 +12,10 @@ after a 。), which keeps memory bounded and lets :func:`parse_document` stream 
 chunk ``c`` spans ``[c.start + t.idx, c.start + t.idx + len(t))`` in the normalised text and
 ``norm.to_original`` of that span in the original file.
 
+**Masking.** Footnote marks (``[1]``, ``[注2]``) are replaced by as many spaces before
+parsing, so offsets are unchanged; such a chunk's ``doc.text`` then differs from the text at
+those positions only (:data:`MASK`).
+
 **Cache.** Parses are stored as a spaCy ``DocBin`` under :func:`cache_dir` (default
 ``<project>/.cache/spacekg/parse``, or ``$SPACEKG_CACHE_DIR``), keyed by the SHA-256 of the
 normalised text, the model name and version, and :data:`CHUNKING` (the chunking scheme), so a
@@ -42,7 +46,10 @@ MODEL = "ja_ginza"
 #: A line longer than this (characters) is parsed in pieces cut after 。.
 CHUNK_MAX = 800
 #: Version of the chunking scheme (part of the cache key).
-CHUNKING = "lines-1"
+CHUNKING = "lines-2"
+#: Footnote and citation marks (「打ち上げられた[1]。」) are blanked, character for character,
+#: before parsing: they are not words and they break the parse of the clause they follow.
+MASK = re.compile(r"\[(?:\d{1,3}|注\s*\d{1,3}|要出典)\]")
 
 _NLP = None
 _LOCK = threading.Lock()
@@ -82,7 +89,8 @@ class Chunk:
 
     Attributes:
         start: offset of ``doc.text[0]`` in the normalised text.
-        doc: the spaCy ``Doc`` (``doc.text`` equals the normalised text of the chunk).
+        doc: the spaCy ``Doc`` (``doc.text`` equals the normalised text of the chunk, with
+            footnote marks blanked: :data:`MASK`).
     """
 
     start: int
@@ -205,15 +213,19 @@ def parse_document(doc_id: str, text: Normalised | str, *, use_cache: bool = Tru
     path = cache_dir() / f"{_key(string, model)}.spacy"
     docs = _load_cached(path, spans, pipeline.vocab) if use_cache and path.exists() else None
     if docs is None:
-        docs = list(pipeline.pipe((string[s:e] for s, e in spans), batch_size=batch_size))
+        docs = list(pipeline.pipe((_masked(string[s:e]) for s, e in spans), batch_size=batch_size))
         if use_cache:
             _store(path, docs)
     chunks = []
     for (s, e), d in zip(spans, docs, strict=True):
-        if d.text != string[s:e]:  # never expected: spaCy keeps the text verbatim
+        if d.text != _masked(string[s:e]):  # never expected: spaCy keeps the text verbatim
             raise ValueError(f"{doc_id}: parse of [{s}, {e}) does not reproduce its text")
         chunks.append(Chunk(s, d))
     return ParsedDocument(doc_id, chunks, model, norm)
+
+
+def _masked(text: str) -> str:
+    return MASK.sub(lambda m: " " * len(m.group()), text)
 
 
 def parse_text(text: str) -> ParsedDocument:

@@ -51,6 +51,7 @@ design, which the document states as of its date; only dates have separate plan 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,7 +64,7 @@ from spacekg.rules import Match, item_tags
 from spacekg.terms import TermResolver
 from spacekg.yamlio import load_yaml_list
 
-ARG_DEPS = {"nsubj", "obj", "obl", "iobj", "nmod", "nsubj:pass", "csubj"}
+ARG_DEPS = {"nsubj", "obj", "obl", "iobj", "nmod", "nsubj:pass", "csubj", "dislocated"}
 PHRASE_DEPS = {"compound", "nummod", "flat", "fixed", "amod", "appos", "dep", "punct", "det"}
 PLAN = {"予定", "目標", "目指す", "目指し", "検討", "計画", "見込み", "見込む", "方針", "構想",
         "想定", "目途", "目処", "めど", "予定だ", "めざす", "図る", "期待", "希望", "提案", "要望"}
@@ -72,6 +73,14 @@ IRREALIS = {"ため", "よう", "べき", "必要", "場合", "可能性", "可�
             "求める", "期待", "課題", "前提", "不明", "懸念", "困難"}
 NEGATION = {"ない", "ず", "ぬ", "ん", "無い", "未"}
 PASSIVE = {"れる", "られる"}
+#: The document's topic is the first sentence topic (X は / X とは) within this many characters.
+DOC_TOPIC_WITHIN = 3000
+#: Markers after a verbal noun that make it the subject matter of a title or topic.
+TITLE_MARKERS = {"に関する", "について", "に係る", "にかかる", "に関わる", "のための", "に向けた",
+                 "に向けて", "に関し", "に関して", "についての", "に関する検討"}
+#: Light verbs whose object is a verbal noun carrying the meaning (着陸に成功する, 開発を行う).
+LIGHT = {"する", "行う", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
+         "開始", "推進"}
 COORD_MARKS = {"と", "、", "・", ",", "及び", "および", "並びに", "や"}
 TOPIC_TAIL = ("は", "も")
 PASSIVE_AGENT = ["によって", "により", "による"]
@@ -98,6 +107,11 @@ class SyntaxRule:
         gap: role filled by the noun a relative clause modifies, or None.
         produce / plan: triples for a done / planned predicate.
         event: the predicate denotes a dated event (module docstring).
+        copula: the predicate is a noun with a copula (である, だ, です): 「XはYの探査機である」.
+        pairs: ``{role, predicate, when}``: entities coordinated in ``role`` (「JAXAとCNESは」)
+            are related to each other by the symmetric ``predicate`` — when the clause has an
+            adverb or oblique whose lemma is in ``when`` (共同で, 協力して), or always if no
+            ``when`` is given.
         examples, source: ``{"text", "expect"}`` items and ``file:line``.
     """
 
@@ -111,6 +125,8 @@ class SyntaxRule:
     event: bool = False
     examples: list[dict] = field(default_factory=list)
     source: str = ""
+    copula: bool = False
+    pairs: dict | None = None
 
 
 def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> SyntaxRule:
@@ -131,7 +147,7 @@ def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> Synta
         pattern = raw["pattern"]
         if not isinstance(pattern, list) or not all(isinstance(t, dict) for t in pattern):
             fail("pattern must be a list of token mappings (spaCy Matcher)")
-        pattern = [{k: v for k, v in t.items() if k != "__line__"} for t in pattern]
+        pattern = [_strip_lines(t) for t in pattern]
     elif raw.get("predicate"):
         lemmas = raw["predicate"]
         if not isinstance(lemmas, list) or not all(isinstance(x, str) for x in lemmas):
@@ -156,13 +172,27 @@ def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> Synta
     gap = raw.get("gap")
     if gap is not None and gap not in frame:
         fail(f"gap {gap!r} is not a role")
+    pairs = raw.get("pairs")
+    if pairs is not None:
+        pairs = _strip_lines(pairs)
+        if not isinstance(pairs, dict) or pairs.get("role") not in frame or not pairs.get("predicate"):
+            fail("pairs needs role (a role of the frame) and predicate")
     for key in ("produce", "plan"):
         for triple in raw.get(key) or []:
             if not isinstance(triple, list) or len(triple) != 3:
                 fail(f"{key} entries must be [subject, predicate, object], got {triple!r}")
     return SyntaxRule(str(raw["id"]), str(raw["statement"]), pattern, frame, raw["produce"],
                       raw.get("plan") or [], gap, bool(raw.get("event")), raw.get("examples") or [],
-                      f"{path}:{line}")
+                      f"{path}:{line}", bool(raw.get("copula")), pairs)
+
+
+def _strip_lines(value):
+    """A YAML value without the loader's ``__line__`` keys (at any depth)."""
+    if isinstance(value, dict):
+        return {k: _strip_lines(v) for k, v in value.items() if k != "__line__"}
+    if isinstance(value, list):
+        return [_strip_lines(v) for v in value]
+    return value
 
 
 def load_syntax_rules(path: Path, ontology: Ontology | None = None) -> list[SyntaxRule]:
@@ -190,6 +220,7 @@ class Arg:
     value: object | None
     start: int
     end: int
+    remote: bool = False  # filled from the document's topic, outside the passage
 
 
 def case_marker(tok) -> str:
@@ -248,6 +279,21 @@ def is_passive(tok) -> bool:
 
 
 def modality(tok) -> str:
+    """Modality of a predicate, shared along a chain of clauses: 「開発し、運用する予定」 — a
+    te-/renyō-form clause (``advcl``/``conj`` before its head) takes its head's modality when
+    it has none of its own (see :func:`local_modality`)."""
+    mode = local_modality(tok)
+    seen = 0
+    while mode == "done" and tok.dep_ in ("advcl", "conj") and tok.head.i > tok.i and seen < 6:
+        if any(c.lemma_ in ("ため", "ば", "なら", "ながら", "つつ") for c in tok.children if c.i > tok.i):
+            break
+        tok = tok.head
+        mode = local_modality(tok)
+        seen += 1
+    return mode
+
+
+def local_modality(tok) -> str:
     """``"done"``, ``"plan"``, ``"neg"`` (negated) or ``"irrealis"`` for a predicate token.
 
     Looks at the predicate's auxiliaries and markers, at a following ``予定``-like noun or
@@ -345,6 +391,7 @@ class SyntaxEngine:
         mentions = sorted(mentions, key=lambda m: m.start)
         values = sorted(values, key=lambda v: v.start)
         mi = vi = 0
+        doc_topic = None
         for chunk in parsed.chunks:
             s0, e0 = chunk.start, chunk.end
             while mi < len(mentions) and mentions[mi].end <= s0:
@@ -356,7 +403,9 @@ class SyntaxEngine:
             if not ms:
                 continue
             ctx = _Chunk(chunk, ms, vs, classes_of)
-            topics = Topics(ctx)
+            topics = Topics(ctx, doc_topic)
+            if doc_topic is None and chunk.start < DOC_TOPIC_WITHIN:
+                doc_topic = topics.first()
             for match_id, start, _end in self.matcher(chunk.doc):
                 rule = self.rules[chunk.doc.vocab.strings[match_id]]
                 out.extend(self._apply_rule(rule, ctx, chunk.doc[start], topics, doc_date))
@@ -365,6 +414,8 @@ class SyntaxEngine:
 
     # -- one predicate
     def _apply_rule(self, rule: SyntaxRule, ctx, pred, topics, doc_date) -> list[Match]:
+        if rule.copula and not any(c.dep_ == "cop" for c in pred.children):
+            return []  # 「XはYの探査機である」: the predicate is a noun with a copula
         # a verbal noun coordinated with the next one (開発・運用) shares its arguments
         shared = pred.head if (pred.dep_ == "compound" and pred.i + 1 < len(pred.doc)
                                and pred.doc[pred.i + 1].text in ("・", "、", "及び")
@@ -372,21 +423,32 @@ class SyntaxEngine:
         if pred.pos_ in ("NOUN", "PROPN") and pred.dep_ == "compound" and shared is None \
                 and pred.head.lemma_ not in PLAN:
             return []  # a noun inside a name (小型月着陸実証機), not a predicate
-        mode = modality(shared if shared is not None else pred)
+        head = shared if shared is not None else pred
+        # a verbal noun as the object of a light verb (着陸に成功した, 開発を担当する) takes the
+        # light verb's arguments, tense and modality
+        light = head.head if (head.pos_ in ("NOUN", "PROPN") and head.dep_ in ("obj", "obl", "nsubj")
+                              and head.head.lemma_ in LIGHT and head.head.i > head.i) else None
+        if head.pos_ in ("NOUN", "PROPN") and light is None and case_marker(head) in TITLE_MARKERS:
+            return []  # 「小型ローバ運用に関する実施取決め」: a subject matter, not a statement
+        mode = modality(light if light is not None else head)
         if mode in ("neg", "irrealis"):
             return []
         passive = is_passive(pred)
         filled = self._arguments(rule, ctx, pred, passive)
-        if shared is not None:
-            for k, v in self._arguments(rule, ctx, shared, is_passive(shared)).items():
-                filled.setdefault(k, v)
-            pred = shared
+        for other in (shared, light):
+            if other is not None:
+                for k, v in self._arguments(rule, ctx, other, is_passive(other)).items():
+                    filled.setdefault(k, v)
+        pred = head
+        tense = light if light is not None else head
         if rule.gap and not filled.get(rule.gap) and pred.dep_ == "acl" and pred.head.i > pred.i:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
         # chained clause or a governing 予定/目指す: share the subject of the other clause
-        for subj in [r for r in rule.frame.values() if set(r.cases) & {"が", "は"}]:
+        subject_roles = [r for r in rule.frame.values()
+                         if ("を" in r.cases if passive else set(r.cases) & {"が", "は"})]
+        for subj in subject_roles:
             if filled.get(subj.name):
                 continue
             for other in (pred.head, *[c for c in pred.children if c.dep_ == "advcl"]):
@@ -395,11 +457,13 @@ class SyntaxEngine:
                 if other.i == pred.head.i and pred.dep_ not in ("advcl", "conj") \
                         and other.lemma_ not in PLAN:
                     continue
-                args = self._arguments(rule, ctx, other, False, only=subj.name)
+                args = self._arguments(rule, ctx, other, passive, only=subj.name)
                 if args.get(subj.name):
                     filled[subj.name] = args[subj.name]
                     break
-            if not filled.get(subj.name) and not passive:
+            if not filled.get(subj.name) and not _overt_subject(pred, passive) \
+                    and not _in_relative_clause(pred) \
+                    and (pred.pos_ == "VERB" or light is not None or not topics.remote_only(pred)):
                 topic = topics.topic_of_sentence(pred, subj, ctx) or topics.topic_before(pred, subj, ctx)
                 if topic:
                     filled[subj.name] = topic
@@ -407,15 +471,27 @@ class SyntaxEngine:
         quals = set()
         if mode == "plan":
             triples, quals = rule.plan, {"planned"}
-        elif rule.event and not is_past(pred):
+        elif rule.event and not is_past(tense):
             dates = [a.value for r in rule.frame.values() if r.value == "date"
                      for a in filled.get(r.name, []) if a.value is not None]
-            if pred.pos_ == "VERB" and not any(_before(d, doc_date) for d in dates):
+            if tense.pos_ == "VERB" and not any(_before(d, doc_date) for d in dates):
                 triples, quals = rule.plan, {"planned"}
             elif not dates or not all(_before(d, doc_date) for d in dates):
                 return []
         out = []
         s_pred, e_pred = ctx.pred_span(pred)
+        if rule.pairs and mode != "plan" and len(filled.get(rule.pairs["role"], [])) > 1:
+            when = set(rule.pairs.get("when") or [])
+            words = {t.lemma_ for t in pred.subtree} | {t.lemma_ for t in (tense.children if tense is not None else [])}
+            if not when or when & words:
+                p_iri = self.resolver.predicate(rule.pairs["predicate"])
+                members = filled[rule.pairs["role"]]
+                for a in members:
+                    for b in members:
+                        if a.entity and b.entity and a.entity != b.entity:
+                            start = min(s_pred, a.start, b.start)
+                            out.append(Match(self._entity_iri(a.entity), p_iri, self._entity_iri(b.entity),
+                                             (start, e_pred), rule.id, frozenset()))
         for s, p, o in triples:
             for a_s in self._term_args(s, filled):
                 for a_o in self._term_args(o, filled):
@@ -427,7 +503,8 @@ class SyntaxEngine:
                         continue
                     if subj_t == obj_t:
                         continue
-                    spans = [(s_pred, e_pred)] + [(a.start, a.end) for a in (a_s, a_o) if a is not None]
+                    spans = [(s_pred, e_pred)] + [(a.start, a.end) for a in (a_s, a_o)
+                                                  if a is not None and not a.remote]
                     start = min(x for x, _ in spans)
                     end = max(y for _, y in spans)
                     if end - start > 400:
@@ -481,7 +558,36 @@ class SyntaxEngine:
                 if args:
                     filled.setdefault(role.name, []).extend(args)
                     break
+        # a topicalised object: 「LUPEXは、JAXAとISROが共同で開発している」 — with a subject
+        # marked が, the topic (は) is the object (を) of the active verb
+        if not passive and not only and any(case_marker(c) == "が" for c in children if c.i < pred.i):
+            obj = next((r for r in rule.frame.values() if "を" in r.cases and not filled.get(r.name)), None)
+            topic = next((c for c in children if c.i < pred.i and c.dep_ in ARG_DEPS
+                          and case_marker(c) == "は"), None)
+            if obj is not None and topic is not None:
+                args = [a for a in (ctx.arg_of(t, obj) for t in conjuncts(topic)) if a]
+                if args:
+                    filled[obj.name] = args
         return filled
+
+
+def _in_relative_clause(tok) -> bool:
+    """True if ``tok`` is inside a clause that modifies a noun (its subject is that noun's
+    business, not the topic's: 「ISS計画への参加により培った技術」)."""
+    for _ in range(12):
+        if tok.dep_ == "acl":
+            return True
+        if tok.head.i == tok.i:
+            return False
+        tok = tok.head
+    return False
+
+
+def _overt_subject(pred, passive: bool) -> bool:
+    """True if the clause has a nominal marked が (or は) of its own, entity or not
+    (「14国地域19機関が参加」): then no discourse rule supplies another subject."""
+    return any(c.dep_ in ("nsubj", "nsubj:pass") and case_marker(c) in ("が", "は")
+               for c in pred.children if c.i < pred.i)
 
 
 def conjuncts(tok) -> list:
@@ -511,13 +617,9 @@ def _before(value, doc_date: str | None) -> bool:
     return lex[:n] < doc_date[:n] or (lex[:n] == doc_date[:n] and len(lex) >= len(doc_date))
 
 
-def _bracketed(text: str, at: int, start: int) -> int:
-    """1 if position ``at`` of ``text`` is inside round brackets opened after ``start``."""
-    depth = 0
-    for ch in text[start:at]:
-        depth += ch == "("
-        depth -= ch == ")" and depth > 0
-    return 1 if depth else 0
+#: What may follow a mention up to the end of the phrase it stands for: closing brackets,
+#: or a bracketed reading/abbreviation (「…」 after a generic noun is matched the other way).
+_APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)」』][\s)」』]*)?$")
 
 
 class _Chunk:
@@ -554,10 +656,10 @@ class _Chunk:
                     return Arg(None, v, min(v.start, ps), max(v.end, pe))
             return None
         cands = [m for m in self.mentions if m.start < he and hs < m.end]
-        if not cands:  # the head is no mention: the mentions of its phrase, those outside
-            inner = [m for m in self.mentions if ps <= m.start and m.end <= pe]  # brackets first
-            text = self.chunk.doc.text
-            cands = sorted(inner, key=lambda m: -_bracketed(text, m.start - base, ps - base))
+        if not cands:  # the head is no mention: a mention the phrase ends with, or in apposition
+            text = self.chunk.doc.text  # (新型補給機(HTV-X), 探査機「はやぶさ2」)
+            cands = [m for m in self.mentions if ps <= m.start and m.end <= pe
+                     and _APPOSITION.match(text, m.end - base, pe - base)]
         for m in reversed(cands):
             for eid in (m.entity, *m.alternatives):
                 if set(role.classes) & set(self.classes_of.get(eid, ())):
