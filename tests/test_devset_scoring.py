@@ -204,10 +204,15 @@ def test_document_subject_matches_document_iri_or_title(axioms):
     inverse, symmetric = axioms
     fl = FactList("d", [HandEntity("JAXA", "SpaceAgency")], [HandFact("$doc", "issuedBy", "JAXA")])
     for subject in ({"iri": "https://w3id.org/spacekg/document/d", "label": "whatever"},
-                    {"iri": RES + "x", "label": "欧州宇宙機関との共同声明について"}):
+                    {"label": "欧州宇宙機関との共同声明について"}):
         ingest = {"facts": [{"subject": subject, "predicate": SK + "issuedBy", "object": node("JAXA")}]}
         s = score_document(fl, ingest, Resolver(fl, {}, "欧州宇宙機関との共同声明について"), inverse, symmetric)
         assert s.facts_tp == 1
+    # an entity whose label happens to be the title (an encyclopaedia article) stays the entity
+    fl = FactList("d", [HandEntity("SLIM", "Lander"), HandEntity("JAXA", "SpaceAgency")],
+                  [HandFact("SLIM", "operatedBy", "JAXA")])
+    ingest = {"facts": [{"subject": node("SLIM", "slim"), "predicate": SK + "operatedBy", "object": node("JAXA")}]}
+    assert score_document(fl, ingest, Resolver(fl, {}, "SLIM"), inverse, symmetric).facts_tp == 1
 
 
 def test_locate_texts_reports_missing_and_changed(tmp_path):

@@ -299,7 +299,8 @@ class Resolver:
     Args:
         facts: the document's fact list.
         lexicon: lexicon id → surface forms (labels and aliases) of the project's lexicon.
-        title: the document's title (an extracted subject with that label is the document).
+        title: the document's title (an extracted node without IRI and with that label is the
+            document; a node with an IRI is the document only if it is ``…/document/…``).
     """
 
     def __init__(self, facts: FactList, lexicon: dict[str, list[str]], title: str | None = None):
@@ -349,7 +350,7 @@ class Resolver:
         ``?<normalised label>`` when it is none of them."""
         iri = str(node.get("iri") or "")
         label = node.get("label")
-        if "/document/" in iri or (self.title and isinstance(label, str) and norm(label) == self.title):
+        if "/document/" in iri or (not iri and self.title and isinstance(label, str) and norm(label) == self.title):
             return DOC
         ks = self.node_keys(node)
         exact = {k for k in ks if not k.startswith("lex:")}
