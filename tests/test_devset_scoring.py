@@ -121,7 +121,8 @@ def test_broken_fact_list_names_its_line(tmp_path, ontology):
 def test_names_normalise_width_case_space_and_quotes():
     assert norm("「ＳＬＩＭ」 ") == norm("slim") == "slim"
     assert norm("藤崎 一郎") == norm("藤崎一郎")
-    assert name_keys("欧州宇宙機関(ESA)") == {"欧州宇宙機関(esa)", "欧州宇宙機関", "esa"}
+    assert name_keys("欧州宇宙機関(ESA)") == {"欧州宇宙機関(esa)", "欧州宇宙機関", "esa", "欧州宇宙機関esa"}
+    assert name_keys("小委員会（第44回）") & name_keys("小委員会 第44回")
     assert name_keys("欧州宇宙機関（ESA）") == name_keys("欧州宇宙機関(ESA)")
 
 

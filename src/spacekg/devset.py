@@ -9,7 +9,8 @@ Matching (source of the method: the usual set-based precision and recall of rela
 e.g. the ACE/TAC slot-filling scorers, with entity nodes matched by name rather than by span):
 
 - a label is normalised by :func:`norm` (NFKC, case folded, white space and enclosing quotes
-  dropped), so that full-width/half-width and spacing variants are one name;
+  dropped), so that full-width/half-width and spacing variants are one name, and is also
+  matched without its punctuation (:func:`name_keys`);
 - an extracted node (``{"iri", "label"}``) is the hand-listed entity whose label or ``aka`` names
   share a normalised form with the node's label, or whose names are surface forms of the lexicon
   entry named by the node's IRI (``…/resource/<id>``);
@@ -121,11 +122,13 @@ def norm(text: str) -> str:
 
 def name_keys(label: str) -> set[str]:
     """The normalised forms a name can be matched by: the whole name and, for ``X(Y)`` or
-    ``X（Y）``, ``X`` and ``Y`` too (a name printed with its abbreviation)."""
+    ``X（Y）``, ``X`` and ``Y`` too (a name printed with its abbreviation); each also without
+    punctuation (``小委員会(第44回)`` = ``小委員会 第44回``, ``H-IIA`` = ``HIIA``)."""
     keys = {norm(label)}
     m = re.match(r"^(.+?)[(（](.+)[)）]$", unicodedata.normalize("NFKC", label or "").strip())
     if m:
         keys |= {norm(m.group(1)), norm(m.group(2))}
+    keys |= {re.sub(r"[\W_]", "", k) for k in keys}
     return {k for k in keys if k}
 
 
