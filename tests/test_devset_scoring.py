@@ -25,6 +25,7 @@ from spacekg.devset import (
     norm,
     ontology_axioms,
     parse_literal,
+    part_keys,
     score_document,
 )
 from spacekg.normalise import find_quote
@@ -121,7 +122,8 @@ def test_broken_fact_list_names_its_line(tmp_path, ontology):
 def test_names_normalise_width_case_space_and_quotes():
     assert norm("「ＳＬＩＭ」 ") == norm("slim") == "slim"
     assert norm("藤崎 一郎") == norm("藤崎一郎")
-    assert name_keys("欧州宇宙機関(ESA)") == {"欧州宇宙機関(esa)", "欧州宇宙機関", "esa", "欧州宇宙機関esa"}
+    assert name_keys("欧州宇宙機関(ESA)") == {"欧州宇宙機関(esa)", "欧州宇宙機関esa"}
+    assert part_keys("欧州宇宙機関(ESA)") == {"欧州宇宙機関", "esa"} and not part_keys("ESA")
     assert name_keys("小委員会（第44回）") & name_keys("小委員会 第44回")
     assert name_keys("欧州宇宙機関（ESA）") == name_keys("欧州宇宙機関(ESA)")
 
@@ -132,6 +134,7 @@ def test_literals_compare_by_type_and_value():
     assert Literal("29", "positiveInteger").key() == Literal("29", "integer").key()
     assert Literal("2023-09-07T08:42:11", "dateTime").key() == Literal("2023-09-07", "date").key()
     assert Literal("2026", "fiscalYear").key() != Literal("2026", "gYear").key()
+    assert Literal("主査 (専門委員)", "string").key() == Literal("主査(専門委員)", "string").key()
 
 
 def sample_list() -> FactList:
@@ -231,3 +234,26 @@ def test_texts_folder_follows_the_environment(monkeypatch, tmp_path):
     monkeypatch.delenv("SPACEKG_DEVSET_DIR")
     assert default_texts_dir(Path("/nonexistent-root")) in (Path("/work/devset/texts"),
                                                              Path("/nonexistent-root/data/devset/texts"))
+
+
+def test_whole_names_win_over_parts_and_unlabelled_nodes_take_their_label(axioms, ontology):
+    """The committee is not the meeting 「committee(第53回)」; an agenda item printed by IRI only
+    gets its label from the label triple; rdf:type and rdfs:label triples are not scored."""
+    inverse, symmetric = axioms
+    meeting, committee = "小委員会(第53回)", "小委員会"
+    fl = FactList("m", [HandEntity(meeting, "Meeting"), HandEntity(committee, "Committee"),
+                        HandEntity("山田 太郎", "Person"), HandEntity("動向について", "AgendaItem")],
+                  [HandFact("山田 太郎", "memberOf", committee), HandFact(meeting, "hasAgendaItem", "動向について"),
+                   HandFact("山田 太郎", "roleTitle" if "roleTitle" in ontology.properties else "count",
+                            Literal("主査", "string") if "roleTitle" in ontology.properties
+                            else Literal("1", "integer"))])
+    item = {"iri": RES + "found-1-item-1"}
+    ingest = {"facts": [
+        {"subject": node("山田太郎"), "predicate": SK + "memberOf", "object": node("小委員会", "iss-sub")},
+        {"subject": node("小委員会 第53回"), "predicate": SK + "hasAgendaItem", "object": item},
+        {"subject": item, "predicate": "http://www.w3.org/2000/01/rdf-schema#label",
+         "object": {"value": "動向について", "datatype": XSD + "string"}},
+        {"subject": item, "predicate": "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", "object": {"iri": SK + "AgendaItem"}},
+    ]}
+    s = score_document(fl, ingest, Resolver(fl, {}), inverse, symmetric, set(ontology.properties))
+    assert (s.facts_extracted, s.facts_tp, s.facts_ignored) == (2, 2, 2)
