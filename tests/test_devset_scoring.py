@@ -247,7 +247,7 @@ def test_whole_names_win_over_parts_and_unlabelled_nodes_take_their_label(axioms
                    HandFact("山田 太郎", "roleTitle" if "roleTitle" in ontology.properties else "count",
                             Literal("主査", "string") if "roleTitle" in ontology.properties
                             else Literal("1", "integer"))])
-    item = {"iri": RES + "found-1-item-1"}
+    item = {"iri": RES + "found-1-item-1", "label": "found-1-item-1"}
     ingest = {"facts": [
         {"subject": node("山田太郎"), "predicate": SK + "memberOf", "object": node("小委員会", "iss-sub")},
         {"subject": node("小委員会 第53回"), "predicate": SK + "hasAgendaItem", "object": item},
@@ -257,3 +257,4 @@ def test_whole_names_win_over_parts_and_unlabelled_nodes_take_their_label(axioms
     ]}
     s = score_document(fl, ingest, Resolver(fl, {}), inverse, symmetric, set(ontology.properties))
     assert (s.facts_extracted, s.facts_tp, s.facts_ignored) == (2, 2, 2)
+    assert "動向について" not in s.missed_entities     # a node of a fact is found

@@ -350,7 +350,7 @@ class Resolver:
 
     def node_names(self, node: dict) -> list[str]:
         """Every name an extracted node carries (label, labels, ja/en, aliases, text), or the
-        label known for its IRI."""
+        label known for its IRI; a label that is just the IRI or its last segment is no name."""
         names: list[str] = []
         for k in ("label", "text", "ja", "en", "labels", "aliases"):
             v = node.get(k)
@@ -361,6 +361,8 @@ class Resolver:
             elif v:
                 names.append(str(v))
         iri = str(node.get("iri") or "")
+        slug = iri.rstrip("/").rsplit("/", 1)[-1]
+        names = [n for n in names if n not in (iri, slug)]   # a placeholder label is no name
         if not names and iri in self.labels:
             names.append(self.labels[iri])
         return names
@@ -488,8 +490,8 @@ def score_document(facts: FactList, ingest: dict, resolver: Resolver,
     """Compare ``spacekg ingest FILE --json`` output with the hand-made list.
 
     ``ingest`` may lack the ``facts`` and ``entities`` keys (then nothing is extracted and recall
-    is 0); lexicon mentions (``mentions``) count as entities found, and new entities
-    (``entities``) are also scored for precision. When ``properties`` (the ontology's property
+    is 0). A listed entity is found if it is mentioned (lexicon ``mentions``), printed among the
+    new ``entities``, or a node of an extracted fact; new entities are also scored for precision. When ``properties`` (the ontology's property
     local names) is given, extracted triples with other predicates (rdf:type, rdfs:label,
     dcterms:issued …) are not facts of the list's kind: they are counted in ``facts_ignored``
     and not scored.
@@ -531,6 +533,10 @@ def score_document(facts: FactList, ingest: dict, resolver: Resolver,
         ident = str(e.get("iri") or norm(_label(e)))
         new.setdefault(ident, (resolver.resolve(e), f"{shown(e)} ({e.get('class')})"))
     found |= {r for r, _ in new.values()}
+    for f in ingest.get("facts") or []:      # nodes of extracted facts are in the graph too
+        for n in (f.get("subject") or {}, f.get("object") or {}):
+            if n.get("iri") and "/resource/" in str(n["iri"]):
+                found.add(resolver.resolve(n))
     out.entities_hand = len(labels)
     out.entities_found = len(found & labels)
     out.entities_known = len(known)
