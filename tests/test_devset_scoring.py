@@ -131,6 +131,8 @@ def test_names_normalise_width_case_space_and_quotes():
 def test_literals_compare_by_type_and_value():
     assert parse_literal('"2026"^^sk:fiscalYear') == Literal("2026", "fiscalYear")
     assert parse_literal("SLIM") is None
+    assert parse_literal('"主査"@ja') == Literal("主査", "langString")
+    assert Literal("主査", "langString").key() == Literal("主査", "string").key()
     assert Literal("29", "positiveInteger").key() == Literal("29", "integer").key()
     assert Literal("2023-09-07T08:42:11", "dateTime").key() == Literal("2023-09-07", "date").key()
     assert Literal("2026", "fiscalYear").key() != Literal("2026", "gYear").key()

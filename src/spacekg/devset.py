@@ -41,6 +41,7 @@ ANY = "*"
 
 PREFIXES = {"xsd": "http://www.w3.org/2001/XMLSchema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
 LITERAL_RE = re.compile(r'^"(?P<value>.*)"\^\^(?P<prefix>[A-Za-z]+):(?P<local>[A-Za-z]+)$', re.S)
+LANG_RE = re.compile(r'^"(?P<value>.*)"@(?P<lang>[A-Za-z]+(-[A-Za-z0-9]+)*)$', re.S)
 INTEGER_TYPES = {"integer", "positiveInteger", "nonNegativeInteger", "int", "long", "short"}
 QUOTES = "「」『』\"'“”‘’〈〉《》【】"
 
@@ -142,9 +143,15 @@ def part_keys(label: str) -> set[str]:
 
 
 def parse_literal(text: str) -> Literal | None:
-    """``'"2023-09-07"^^xsd:date'`` → ``Literal("2023-09-07", "date")``; None if not a literal."""
-    m = LITERAL_RE.match(text.strip()) if isinstance(text, str) else None
-    return Literal(m.group("value"), m.group("local")) if m else None
+    """``'"2023-09-07"^^xsd:date'`` → ``Literal("2023-09-07", "date")``, ``'"主査"@ja'`` →
+    ``Literal("主査", "langString")``; None if not a literal."""
+    if not isinstance(text, str):
+        return None
+    m = LITERAL_RE.match(text.strip())
+    if m:
+        return Literal(m.group("value"), m.group("local"))
+    m = LANG_RE.match(text.strip())
+    return Literal(m.group("value"), "langString") if m else None
 
 
 def local_name(iri: str) -> str:
