@@ -525,7 +525,8 @@ class EntityFinder:
         heads = sorted(rule.params["heads"].items(), key=lambda kv: -len(kv[0]))
         suffixes = sorted(((s, c) for r in self.rules if r.kind == "suffix"
                            for s, c in r.params["suffixes"].items()), key=lambda kv: -len(kv[0]))
-        rx = re.compile(rf"((?:[A-Z0-9]{{1,3}})?[{KANJI}{KATA}・]{{3,30}})\s*\(\s*([A-Z][A-Za-z0-9\-+]{{1,15}})"
+        rx = re.compile(rf"((?:(?<![A-Za-z0-9\-])[A-Z][A-Za-z0-9\-]{{0,8}})?[{KANJI}{KATA}・]{{3,30}})"
+                        rf"\s*\(\s*([A-Z][A-Za-z0-9\-+]{{1,15}})"
                         r"(?:\s*[:：]\s*([A-Za-z][A-Za-z .'\-]{3,60}))?\s*\)")
         for m in rx.finditer(text):
             ns = self._after_break(m.start(1), m.end(1))
