@@ -38,9 +38,12 @@ def test_every_rule_has_examples():
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_rule_examples(pipeline, rule):
-    """Every example's expected triples are produced by the rule alone."""
+    """Every example's expected triples are produced by the rule alone; an example expecting
+    nothing (a negative example) gets nothing."""
     for ex in rule.examples:
         got = {(m.s, m.p, m.o) for m in run(pipeline, rule.id, ex["text"])}
+        if not ex["expect"]:
+            assert not got, f"{rule.id}: negative example {ex['text']!r} gave {got}"
         for s, p, o in ex["expect"]:
             want = (pipeline.resolver.node(s), pipeline.resolver.predicate(p), pipeline.resolver.node(o))
             assert want in got, f"{rule.id}: {ex['text']!r} did not give {s} {p} {o}; got {got}"

@@ -97,6 +97,7 @@ def report_data(result) -> dict:
     props = Counter(str(p).split("#")[-1].split("/")[-1] for p in stated.predicates())
     rules = Counter(f.producer[1] for f in result.facts if f.producer[0] == "rule")
     curated = Counter(f.doc for f in result.facts if f.producer[0] == "curation")
+    by_doc_rule = Counter((f.doc, f.producer[1]) for f in result.facts if f.producer[0] == "rule")
     mentioned = {m.entity for a in result.analyses for m in a.mentions}
     docs = {}
     for a in result.analyses:
@@ -104,6 +105,7 @@ def report_data(result) -> dict:
             "mentions": len(a.mentions), "entities": len({m.entity for m in a.mentions}),
             "values": len(a.values), "rule_facts": len(a.matches),
             "curated_facts": curated.get(a.source.id, 0),
+            "facts_by_rule": {r: n for (d, r), n in sorted(by_doc_rule.items()) if d == a.source.id},
         }
     cands = Counter()
     for a in result.analyses:
@@ -116,7 +118,8 @@ def report_data(result) -> dict:
         "stated_facts": len(stated),
         "classes": dict(sorted(classes.items())),
         "properties": dict(sorted(props.items())),
-        "rules": {r.id: rules.get(r.id, 0) for r in pipe.engine.rules},
+        "rules": {r.id: rules.get(r.id, 0)
+                  for r in [*pipe.engine.rules, *(pipe.syntax.rules.values() if pipe.syntax else [])]},
         "documents": docs,
         "never_mentioned": sorted(set(pipe.lexicon) - mentioned),
         "alias_collisions": sorted({f"{k}: {a} / {b}" for k, a, b in pipe.finder.collisions}),
@@ -135,6 +138,10 @@ def report_text(data: dict) -> str:
             "|---|---|---|---|---|---|"]
     out += [f"| {k} | {v['mentions']} | {v['entities']} | {v['values']} | {v['rule_facts']} | {v['curated_facts']} |"
             for k, v in data["documents"].items()]
+    out += ["", "## Facts per document, rule and curation", ""]
+    for k, v in data["documents"].items():
+        per = ", ".join(f"{r} {n}" for r, n in v.get("facts_by_rule", {}).items()) or "none"
+        out.append(f"- {k}: curation {v['curated_facts']}; rules: {per}")
     out += ["", "## Classes (entities)", ""] + [f"- {k}: {v}" for k, v in data["classes"].items()]
     out += ["", "## Properties (stated)", ""] + [f"- {k}: {v}" for k, v in data["properties"].items()]
     out += ["", "## Rules", ""] + [f"- {k}: {v}" for k, v in data["rules"].items()]

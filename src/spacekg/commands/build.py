@@ -78,9 +78,12 @@ def _record_candidates(name: str) -> list[dict]:
 @click.command("ingest")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def ingest_cmd(file: Path, as_json: bool):
+@click.option("--draft", "draft", type=click.Path(path_type=Path), default=None,
+              help="Also write the facts and new entities as draft curated statements (YAML) to this file.")
+def ingest_cmd(file: Path, as_json: bool, draft: Path | None):
     """Run the pipeline on FILE (not in the corpus) without changing the graph; print what it finds."""
     from spacekg.build import Paths, Pipeline
+    from spacekg.extract.facts import fact_line, fact_records
     from spacekg.sources import adhoc_source
 
     src = adhoc_source(file)
@@ -97,31 +100,52 @@ def ingest_cmd(file: Path, as_json: bool):
         "values": [{"text": v.surface, "kind": v.kind, "lexical": v.lexical, "datatype": str(v.datatype),
                     "unit": v.unit, "qualifiers": sorted(v.qualifiers), "span": orig(v.start, v.end)}
                    for v in a.values],
-        "rule_matches": [{"rule": m.producer, "subject": str(m.s), "predicate": str(m.p),
-                          "object": str(m.o), "span": orig(*m.span),
-                          "quote": src.text[slice(*orig(*m.span))]} for m in a.matches],
+        "facts": fact_records(pipe, a),
         "candidates": [{"text": c.text, "heuristic": c.heuristic, "span": orig(c.start, c.end),
                         "wikidata": _record_candidates(c.text)} for c in a.candidates],
     }
+    data["entities"] = _new_entities(a, pipe)
+    if draft is not None:
+        _write_draft(draft, a, pipe)
     if as_json:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
         return
     click.echo(f"# {file}: {len(data['mentions'])} mentions, {len(data['values'])} values, "
-               f"{len(data['rule_matches'])} rule matches, {len(data['candidates'])} candidates")
+               f"{len(data['facts'])} facts, {len(data['candidates'])} candidates")
     click.echo("\n## Mentions")
     for m in data["mentions"]:
         click.echo(f"{m['span'][0]:>6}-{m['span'][1]:<6} {m['entity']:<32} {m['text']}")
     click.echo("\n## Values")
     for v in data["values"]:
         click.echo(f"{v['span'][0]:>6}-{v['span'][1]:<6} {v['kind']:<9} {v['lexical']:<12} {v['text']}")
-    click.echo("\n## Rule matches")
-    for m in data["rule_matches"]:
-        click.echo(f"{m['rule']}: <{m['subject']}> <{m['predicate']}> {m['object']}  «{m['quote']}»")
+    click.echo("\n## Facts (rule: subject —predicate→ object «passage»)")
+    for rec in data["facts"]:
+        click.echo(fact_line(rec))
+    click.echo("\n## New entities (found by rules, not curated)")
+    for e in data["entities"]:
+        click.echo(f"{e['span'][0]:>6}-{e['span'][1]:<6} {e['class']:<20} {e['label']}"
+                   f"{' (' + ', '.join(e['aliases']) + ')' if e['aliases'] else ''}  [{', '.join(e['rules'])}]")
     click.echo("\n## Candidate new entities (review)")
     for c in data["candidates"]:
         wd = "  " + ", ".join(f"{w['qid']} ({w['label']})" for w in c["wikidata"]) if c["wikidata"] else ""
         click.echo(f"{c['span'][0]:>6}-{c['span'][1]:<6} {c['heuristic']:<12} {c['text']}{wd}")
+
+
+def _new_entities(analysis, pipe) -> list[dict]:
+    """``ingest``'s "entities": the names the lexicon lacks that the discovery rules found."""
+    from spacekg.extract.draft import entities_json
+
+    return entities_json(analysis, pipe)
+
+
+def _write_draft(path: Path, analysis, pipe) -> None:
+    """``ingest --draft``: facts and new entities as curated statements for review."""
+    from spacekg.extract.draft import draft_statements, write_draft
+
+    statements = draft_statements(analysis, pipe)
+    write_draft(path, statements, analysis.source)
+    click.echo(f"wrote {len(statements)} draft statements to {path}", err=True)
 
 
 COMMANDS = [build_cmd, ingest_cmd]

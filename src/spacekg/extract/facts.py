@@ -1,0 +1,68 @@
+"""Rule facts as records for review (``spacekg ingest --json``'s ``"facts"``).
+
+Each record::
+
+    {"subject": {"iri", "label", "span"},
+     "predicate": IRI,
+     "object": {"iri", "label", "span"} | {"value", "datatype"},
+     "rule": rule id, "quote": original text of "span", "span": [start, end],
+     "qualifiers": [...]}
+
+Spans are ``[start, end)`` code-point offsets into the original file. A subject's or
+object's ``span`` is the mention of that entity inside the fact's passage (the first one),
+or ``None`` when the passage names it only through a discourse rule (a dropped subject
+filled from an earlier topic) or a constant of the rule.
+"""
+
+from __future__ import annotations
+
+from rdflib import Literal
+
+
+def _label(pipe, eid: str) -> str:
+    entry = pipe.lexicon.get(eid)
+    extras = getattr(pipe, "extras", None)
+    if entry is None and extras is not None:  # a new entity found (or a node minted) by rules
+        node = extras.found.get(eid) or extras.minted.get(eid)
+        if node is not None:
+            return node.ja
+    return (entry.ja or entry.en) if entry is not None else eid
+
+
+def _entity(pipe, analysis, iri, span) -> dict:
+    prefix = str(pipe.iris.res)
+    eid = str(iri)[len(prefix):] if str(iri).startswith(prefix) else None
+    out = {"iri": str(iri), "label": _label(pipe, eid) if eid else str(iri), "span": None}
+    if eid:
+        for m in analysis.mentions:
+            if span[0] <= m.start and m.end <= span[1] and eid in (m.entity, *m.alternatives):
+                out["span"] = list(analysis.norm.to_original(m.start, m.end))
+                break
+    return out
+
+
+def fact_records(pipe, analysis) -> list[dict]:
+    """The facts of ``analysis.matches`` (a :class:`spacekg.build.DocAnalysis`) as records
+    (module docstring), in text order."""
+    out = []
+    text = analysis.source.text
+    for m in analysis.matches:
+        s, e = analysis.norm.to_original(*m.span)
+        if isinstance(m.o, Literal):
+            obj = {"value": str(m.o), "datatype": str(m.o.datatype) if m.o.datatype else None}
+        else:
+            obj = _entity(pipe, analysis, m.o, m.span)
+        out.append({"subject": _entity(pipe, analysis, m.s, m.span), "predicate": str(m.p),
+                    "object": obj, "rule": m.producer, "quote": text[s:e], "span": [s, e],
+                    "qualifiers": sorted(m.qualifiers)})
+    return out
+
+
+def fact_line(rec: dict) -> str:
+    """One line of the text form: ``rule: subject —predicate→ object «quote» [start-end]``."""
+    o = rec["object"]
+    obj = o["label"] if "label" in o else f'"{o["value"]}"^^<{o["datatype"]}>'
+    pred = rec["predicate"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    q = f" ({', '.join(rec['qualifiers'])})" if rec.get("qualifiers") else ""
+    return (f"{rec['span'][0]:>6}-{rec['span'][1]:<6} {rec['rule']}: {rec['subject']['label']} "
+            f"—{pred}→ {obj}{q}  «{rec['quote']}»")
