@@ -214,7 +214,8 @@ def test_labels_are_unique_per_language(g):
 
 def test_every_sk_subject_is_declared(g):
     """A term used as a subject (or in a domain/range/union) must be declared, not just used."""
-    known = _all_terms(g) | set(g.subjects(RDF.type, SKOS.Concept)) | {SK.TechnologyAreaScheme}
+    known = (_all_terms(g) | set(g.subjects(RDF.type, SKOS.Concept))
+             | set(g.subjects(RDF.type, SKOS.ConceptScheme)) | set(g.subjects(RDF.type, OWL.NamedIndividual)))
     used = {t for t in set(g.subjects()) | set(g.objects()) if _sk_local(t) is not None}
     assert used - known == set()
 
@@ -669,7 +670,7 @@ def test_terms_the_code_uses_exist(g):
     for path in (ROOT / "src" / "spacekg").rglob("*.py"):
         used |= set(re.findall(r"\bsk\.([A-Za-z][A-Za-z0-9]*)\b", path.read_text(encoding="utf-8")))
     assert used, "no sk.<term> found in src/spacekg: has the code changed its naming?"
-    declared = {_sk_local(t) for t in _all_terms(g)}
+    declared = {_sk_local(t) for t in _all_terms(g) | set(g.subjects(RDF.type, OWL.NamedIndividual))}
     assert sorted(used - declared) == []
 
 
