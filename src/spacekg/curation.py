@@ -34,7 +34,8 @@ class Fact:
         qualifiers: sk:dateQualifier values for the statement node.
         reading: ``"text"`` (the passage says it) or ``"chart"`` (read from a position in a
             chart or table: the passage is a cell, ``table_headings`` its row/column headings).
-        table_headings: ``(("row" | "column", (start, end)), …)`` spans in the original text.
+        table_headings: ``(("caption" | "row" | "column", (start, end)), …)``: the chart's
+            title and the cell's row and column headings, spans in the original text.
     """
 
     s: object
@@ -128,14 +129,14 @@ def load_curated(folder: Path, sources: dict[str, Source], resolver: TermResolve
             if reading not in ("text", "chart"):
                 fail(f"reading must be 'text' or 'chart', got {reading!r}")
             heads = []
-            for role in ("row", "column"):
+            for role in ("caption", "row", "column"):
                 for hq in _as_list(raw.get(role)):
-                    hspan = find_quote(doc.text, str(hq), 1)
+                    hspan = _nearest(doc.text, str(hq), span[0])
                     if hspan is None:
                         fail(f"{role} heading not found in {doc.id}: {hq!r}")
                     heads.append((role, hspan))
             if heads and reading != "chart":
-                fail("row/column headings are given only with reading: chart")
+                fail("caption/row/column headings are given only with reading: chart")
             for triple in raw["triples"]:
                 if not isinstance(triple, list) or len(triple) != 3:
                     fail(f"triples must be [subject, predicate, object], got {triple!r}")
@@ -148,6 +149,14 @@ def load_curated(folder: Path, sources: dict[str, Source], resolver: TermResolve
                 facts.append(Fact(s, p, o, doc.id, span[0], span[1], ("curation", cid), quals,
                                   reading, tuple(heads)))
     return facts, minted
+
+
+def _nearest(text: str, quote: str, at: int) -> tuple[int, int] | None:
+    """The occurrence of ``quote`` nearest to offset ``at`` (a chart's row labels repeat, and
+    its title may follow its cells once flattened)."""
+    spans = [find_quote(text, quote, i) for i in range(1, count_quote(text, quote) + 1)]
+    spans = [sp for sp in spans if sp is not None]
+    return min(spans, key=lambda sp: (abs(sp[0] - at), sp[0])) if spans else None
 
 
 def _as_list(value) -> list:

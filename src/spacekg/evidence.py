@@ -16,7 +16,8 @@ Output graph shapes (see docs/DESIGN.md, "Evidence model"):
   the passage's quote selector), and ``prov:wasGeneratedBy`` the rule or curation that
   produced it. A fact read from a position in a chart or table is motivated by
   ``sk:chartReading`` instead of ``oa:describing`` and quotes its row and column headings
-  (``sk:rowHeading``, ``sk:columnHeading``);
+  (``sk:rowHeading``, ``sk:columnHeading``) and the chart's title (a further
+  ``sk:headingSelector``);
 * intervals ``{base}time/{datatype}/{lexical}[/{qualifier}]`` (``time:ProperInterval``) with
   ``time:hasBeginning``/``time:hasEnd`` instants carrying ``time:inXSDDate``, so every kind of
   date (day, month, year, fiscal year, decade, by/from) sorts and filters in SPARQL;
@@ -293,7 +294,8 @@ def attach_evidence(facts: list[Fact], texts: dict[str, str], iris: IRIs,
             target = add_target(evidence, ev, iris.doc[f.doc], text, f.start, f.end)
             add_headings(evidence, iris, ev, target, text, indexes[f.doc].path(f.start))
             for role, (s, e) in getattr(f, "table_headings", ()):
-                prop = sk.rowHeading if role == "row" else sk.columnHeading
+                prop = {"row": sk.rowHeading, "column": sk.columnHeading,
+                        "caption": sk.headingSelector}[role]
                 node = add_span_selector(evidence, URIRef(f"{ev}#{role}-{s}-{e}"), text, s, e)
                 evidence.add((target, prop, node))
 def record_mentions(doc_id: str, text: str, spans: list[tuple[int, int, str]], iris: IRIs,
