@@ -50,6 +50,12 @@ def header(iri, lang: str) -> dict:
     }
 
 
+def _date_num(text: str) -> int:
+    """``"2026-03-27"`` → 20260327, ``"2018-12"`` → 20181200; 0 when it is not a date."""
+    digits = "".join(ch for ch in text[:10] if ch.isdigit())
+    return int(digits.ljust(8, "0")) if text[:4].isdigit() else 0
+
+
 def _evidence_view(ev: dict, subject, obj, lang: str) -> dict:
     doc = ev["doc"]
     start, end = int(ev["start"]), int(ev["end"])
@@ -63,7 +69,12 @@ def _evidence_view(ev: dict, subject, obj, lang: str) -> dict:
             marks.append(mentions[i][:2])
         i += 1
     gen = ev.get("gen")
+    heads = data.headings_for(ev["ev"])
     return {
+        "headings": heads["headings"],
+        "rows": heads["rows"],
+        "columns": heads["columns"],
+        "chart": heads["chart"],
         "passage": render_passage(data.doc_text(doc), start, end, str(ev["exact"]),
                                   str(ev.get("prefix", "")), str(ev.get("suffix", "")), marks),
         "doc_title": str(meta.get("title", "")) or data.label(doc, lang),
@@ -101,9 +112,13 @@ def facts(iri, rows: list[dict], lang: str) -> dict:
         if (kind, p, o) in seen:
             continue
         seen.add((kind, p, o))
-        item = {"value": term_view(o, lang), "sort": _sort_key(lang)(o)}
+        item = {"value": term_view(o, lang), "sort": (0, _sort_key(lang)(o))}
         if kind == "stated":
             item["evidence"] = [_evidence_view(ev, iri, o, lang) for ev in evidence.get((p, o), ())]
+            # newest statement first: a plan said in 2018 reads below what a 2026 document says
+            item["evidence"].sort(key=lambda e: -_date_num(e["doc_date"]))
+            newest = max((_date_num(e["doc_date"]) for e in item["evidence"]), default=0)
+            item["sort"] = (-newest, item["sort"][1])
         elif kind == "inferred":
             prov = provenance.get((p, o), ())
             item["rules"] = [term_view(r, lang) for r in dict.fromkeys(x["gen"] for x in prov if "gen" in x)]

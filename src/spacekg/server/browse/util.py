@@ -104,6 +104,8 @@ UI = {
     "graphs": ("名前付きグラフ", "Named graphs"), "triples": ("トリプル", "triples"),
     "instances": ("インスタンス", "Instances"), "sort": ("並べ替え", "Sort by"),
     "properties": ("プロパティ", "Properties"), "error": ("エラー", "Error"),
+    "as_of": ("記載時点", "as of"), "chart_reading": ("図表の位置から読み取り", "read from a chart position"),
+    "row": ("行", "row"), "column": ("列", "column"), "stated_in": ("出典", "source"),
     "about": ("日本の国際宇宙探査に関する政府文書5件から作った知識グラフ。すべての事実は文書中の根拠箇所を指す。",
               "A knowledge graph of Japan's part in international space exploration, built from five "
               "Japanese government documents; every stated fact points to the passage that states it."),
