@@ -273,7 +273,7 @@ def test_object_property_domains_and_ranges_are_declared_classes(g):
 
 
 def test_datatype_property_ranges_are_datatypes(g):
-    datatypes = _declared(g, RDFS.Datatype) | {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime,
+    datatypes = _declared(g, RDFS.Datatype) | {XSD.date, XSD.boolean, XSD.gYear, XSD.gYearMonth, XSD.dateTime,
                                                XSD.decimal, XSD.integer, XSD.positiveInteger,
                                                XSD.string, RDF.langString}
     problems = []
@@ -670,7 +670,8 @@ def test_terms_the_code_uses_exist(g):
     for path in (ROOT / "src" / "spacekg").rglob("*.py"):
         used |= set(re.findall(r"\bsk\.([A-Za-z][A-Za-z0-9]*)\b", path.read_text(encoding="utf-8")))
     assert used, "no sk.<term> found in src/spacekg: has the code changed its naming?"
-    declared = {_sk_local(t) for t in _all_terms(g) | set(g.subjects(RDF.type, OWL.NamedIndividual))}
+    declared = {_sk_local(t) for t in _all_terms(g) | set(g.subjects(RDF.type, OWL.NamedIndividual))
+                | set(g.subjects(RDF.type, SKOS.ConceptScheme))}
     assert sorted(used - declared) == []
 
 

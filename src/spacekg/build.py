@@ -19,7 +19,8 @@ from rdflib import Dataset
 from spacekg import candidates as cand
 from spacekg.config import ROOT, IRIs
 from spacekg.curation import Fact, describe_minted, load_curated
-from spacekg.describe import describe_documents, describe_entities, describe_technology_areas
+from spacekg.describe import (describe_documents, describe_entities, describe_quantity_kinds,
+                              describe_technology_areas)
 from spacekg.evidence import attach_evidence, document_dates, record_mentions
 from spacekg.lexicon import Entry, load_lexicon
 from spacekg.mentions import Mention, MentionFinder
@@ -58,6 +59,10 @@ class Paths:
     @property
     def technology_areas(self) -> Path:
         return self.root / "data" / "technology-areas.yaml"
+
+    @property
+    def quantity_kinds(self) -> Path:
+        return self.root / "data" / "quantity-kinds.yaml"
 
     @property
     def rules(self) -> Path:
@@ -235,6 +240,11 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         areas = yaml.safe_load(paths.technology_areas.read_text(encoding="utf-8")) or {}
         describe_technology_areas(areas, pipe.lexicon, pipe.ontology, g["entities"],
                                   str(paths.technology_areas))
+    if paths.quantity_kinds.exists():
+        kinds = yaml.safe_load(paths.quantity_kinds.read_text(encoding="utf-8")) or {}
+        for text in describe_quantity_kinds(kinds, facts, pipe.ontology, g["entities"],
+                                            str(paths.quantity_kinds)):
+            log.warning("measured quantity not in %s: %s", paths.quantity_kinds.name, text)
     attach_evidence(facts, {s.id: s.text for s in sources}, iris, g["stated"], g["evidence"],
                     document_dates(g["documents"], iris, [s.id for s in sources]))
     for a in analyses:
