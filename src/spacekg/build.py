@@ -19,8 +19,12 @@ from rdflib import Dataset
 from spacekg import candidates as cand
 from spacekg.config import ROOT, IRIs
 from spacekg.curation import Fact, describe_minted, load_curated
-from spacekg.describe import (describe_documents, describe_entities, describe_quantity_kinds,
-                              describe_technology_areas)
+from spacekg.describe import (
+    describe_documents,
+    describe_entities,
+    describe_quantity_kinds,
+    describe_technology_areas,
+)
 from spacekg.evidence import attach_evidence, document_dates, record_mentions
 from spacekg.lexicon import Entry, load_lexicon
 from spacekg.mentions import Mention, MentionFinder
