@@ -252,3 +252,54 @@ def test_real_corpus_lunar_regions_are_part_of_the_moon(built, iris):
             union.add(t)
     found = {str(r.m).rsplit("/", 1)[-1] for r in union.query(q)}
     assert {"lupex", "chang-e-4", "luna-27", "slim"} <= found, found
+
+
+def _run_labelled(pipeline, iris, types, labels, facts=()):
+    """Like :func:`run`, with Japanese labels (id → label or [labels]) in graph/entities."""
+    from rdflib import RDFS
+
+    ds = Dataset()
+    onto = ds.graph(iris.graph["ontology"])
+    for t in pipeline.ontology.graph:
+        onto.add(t)
+    ents = ds.graph(iris.graph["entities"])
+    for eid, classes in types.items():
+        for c in classes:
+            ents.add((iris.res[eid], RDF.type, iris.sk[c]))
+    for eid, labs in labels.items():
+        for lab in [labs] if isinstance(labs, str) else labs:
+            ents.add((iris.res[eid], RDFS.label, Literal(lab, lang="ja")))
+    stated = ds.graph(iris.graph["stated"])
+    for s, p, o in facts:
+        stated.add((iris.res[s], iris.sk[p], iris.res[o]))
+    result = infer(ds, iris=iris)
+    return ds.graph(iris.graph["inferred"]), result
+
+
+def test_dr_meeting_of_named_body(pipeline, iris):
+    """A meeting named after a committee was held by it; a meeting whose name does not contain
+    the committee's, or a body that is not a committee or government body, gives nothing."""
+    sk, res = iris.sk, iris.res
+    types = {"m": ["Meeting"], "c": ["Committee"], "other": ["Meeting"], "prog": ["Program"]}
+    labels = {"m": "第69回ISS・国際宇宙探査小委員会", "c": "ISS・国際宇宙探査小委員会",
+              "other": "第2回国際宇宙探査フォーラム", "prog": "国際宇宙探査フォーラム"}
+    g, result = _run_labelled(pipeline, iris, types, labels)
+    t = (res["m"], sk.heldBy, res["c"])
+    assert t in g and rule_of(result, t) == "DR-MEETING-OF-NAMED-BODY"
+    assert (res["other"], sk.heldBy, res["c"]) not in g
+    assert (res["other"], sk.heldBy, res["prog"]) not in g  # a programme does not hold meetings
+    g, _ = _run_labelled(pipeline, iris, {**types, "c": ["Program"]}, labels)
+    assert t not in g
+
+
+def test_dr_numbered_event_of_series(pipeline, iris):
+    """第N回 + a series' name is part of the series; other names are not."""
+    sk, res = iris.sk, iris.res
+    types = {"isef": ["Forum"], "isef1": ["Forum"], "other": ["Forum"]}
+    labels = {"isef": "国際宇宙探査フォーラム", "isef1": "第1回国際宇宙探査フォーラム",
+              "other": "国際宇宙探査フォーラム準備会合"}
+    g, result = _run_labelled(pipeline, iris, types, labels)
+    t = (res["isef1"], sk.partOf, res["isef"])
+    assert t in g and rule_of(result, t) == "DR-NUMBERED-EVENT-OF-SERIES"
+    assert (res["other"], sk.partOf, res["isef"]) not in g
+    assert (res["isef"], sk.partOf, res["isef1"]) not in g
