@@ -105,6 +105,35 @@ class HeadingIndex:
             self.numbers.append(num.group(1) if num else None)
             self.spans.append((s, min(s + len(stripped), s + HEADING_MAX)))
             pos += len(raw) + 1
+        self._demote_lists()
+
+    def _demote_lists(self) -> None:
+        """Numbered lines that are list items or a contents page are not headings.
+
+        * ``N. text`` after a deeper numbered heading (``1.3.`` … then ``1. 火星表面環境技術``)
+          is an item of a list inside that section;
+        * three or more consecutive lines of the same rank ≤ 3 (``（１）…（６）`` on a contents
+          page) are a contents list, not the sections themselves.
+        """
+        deeper_seen = False
+        for i, num in enumerate(self.numbers):
+            if num is None:
+                continue
+            if "." in num:
+                deeper_seen = True
+            elif deeper_seen:
+                self.ranks[i] = self.numbers[i] = None
+        nonblank = [i for i, (a, b) in enumerate(self.spans) if b > a]
+        run: list[int] = []
+        for i in nonblank + [None]:
+            r = self.ranks[i] if i is not None else None
+            if run and r is not None and r <= 3 and r == self.ranks[run[0]]:
+                run.append(i)
+                continue
+            if len(run) >= 3:
+                for j in run:
+                    self.ranks[j] = self.numbers[j] = None
+            run = [i] if i is not None and r is not None and r <= 3 else []
 
     def path(self, start: int) -> list[Heading]:
         """Headings above the passage starting at ``start``, outermost first.
