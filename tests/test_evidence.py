@@ -174,3 +174,44 @@ def test_measurement_qualifiers(built, iris):
     assert qualifier("85") == "at-least"
     assert qualifier("1602") == "approximately"
     assert list(stated.subjects(sk.isTarget, Literal(True)))
+
+
+@pytest.fixture(scope="module")
+def oxstore(built_dir):
+    import pyoxigraph as ox
+
+    st = ox.Store()
+    st.bulk_load(path=str(built_dir / "spacekg.nq"), format=ox.RdfFormat.N_QUADS)
+    return st
+
+
+def _example(oxstore, iris, eid):
+    from spacekg.server.browse.examples import examples
+
+    q = next(e for e in examples(iris.base) if e["id"] == eid)["query"]
+    res = oxstore.query(q, use_default_graph_as_union=True)
+    names = [v.value for v in res.variables]
+    return [{n: (row[n].value if row[n] is not None else None) for n in names} for row in res]
+
+
+def test_example_missions_to_the_moon_by_launch_date(oxstore, iris):
+    """Polar and far-side missions count as missions to the Moon; dated rows come first, sorted
+    by the first day of their interval across fiscal years and calendar years."""
+    rows = _example(oxstore, iris, "moon-missions")
+    found = {r["mission"].rsplit("/", 1)[-1] for r in rows}
+    assert {"lupex", "chang-e-4", "luna-27", "slim", "kaguya", "equuleus"} <= found
+    begins = [r["begin"] for r in rows if r["begin"]]
+    assert begins == sorted(begins) and len(begins) >= 3
+    dated = [r for r in rows if r["begin"]]
+    assert rows[:len(dated)] == dated  # undated missions last
+    slim = next(r for r in rows if r["mission"].endswith("/slim") and r["date"] == "2021")
+    assert slim["begin"] == "2021-04-01" and slim["asOf"] == "2018-12"  # a 2018 plan
+
+
+def test_example_japans_commitments(oxstore, iris):
+    rows = _example(oxstore, iris, "japan-commitments")
+    by_what = {(r["what"].rsplit("/", 1)[-1], r["date"]) for r in rows}
+    assert ("artemis-program", "2019-10") in by_what
+    assert ("esa-jaxa-joint-statement-2024", "2024-11-20") in by_what
+    begins = [r["begin"] for r in rows if r["begin"]]
+    assert begins == sorted(begins)

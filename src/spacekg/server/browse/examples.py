@@ -37,12 +37,14 @@ SELECT DISTINCT ?mission ?label ?property ?date ?begin ?end ?asOf WHERE {
   OPTIONAL { ?mission rdfs:label ?label FILTER(lang(?label) = "ja") }
 } ORDER BY (!BOUND(?begin) && !BOUND(?end)) COALESCE(?begin, ?end) ?label DESC(?asOf)"""},
     {"id": "japan-commitments", "ja": "日本の参画・取決めとその日付", "en": "Japan's commitments with their dates",
-     "query": """# What Japan takes part in, is party to or contributes to, with the dates the documents give:
-# the announcement of a participation (sk:Participation, an n-ary node), the signing of an
-# agreement, the start of a programme. Sorted by the first day of each date's interval.
-SELECT DISTINCT ?relation ?what ?label ?dateProperty ?date ?begin ?asOf WHERE {
+     "query": """# What Japan (or a Japanese organization such as JAXA) takes part in, is party to or
+# contributes to, with the dates the documents give: the announcement of a participation
+# (sk:Participation, an n-ary node), the signing of an agreement, the start or date of a
+# programme or event. Sorted by the first day of each date's interval (any precision).
+SELECT DISTINCT ?who ?relation ?what ?label ?dateProperty ?date ?begin ?asOf WHERE {
+  { VALUES ?who { skr:japan skr:jaxa } } UNION { ?who a sk:Organization ; sk:country skr:japan }
   {
-    ?p a sk:Participation ; sk:participant skr:japan ; sk:participationIn ?what .
+    ?p a sk:Participation ; sk:participant ?who ; sk:participationIn ?what .
     BIND (sk:Participation AS ?relation)
     OPTIONAL {
       ?st rdf:subject ?p ; rdf:predicate ?dateProperty ; rdf:object ?date ; sk:dateInterval ?i .
@@ -51,7 +53,8 @@ SELECT DISTINCT ?relation ?what ?label ?dateProperty ?date ?begin ?asOf WHERE {
     }
   } UNION {
     VALUES ?relation { sk:partyTo sk:participatesIn sk:contributesTo sk:memberOf }
-    skr:japan ?relation ?what .
+    ?who ?relation ?what .
+    FILTER NOT EXISTS { ?what a sk:Meeting }  # attending a meeting is not a commitment
     OPTIONAL {
       VALUES ?dateProperty { sk:signingDate sk:date sk:startDate sk:announcementDate }
       ?st rdf:subject ?what ; rdf:predicate ?dateProperty ; rdf:object ?date ; sk:dateInterval ?i .
