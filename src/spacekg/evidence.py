@@ -321,12 +321,17 @@ def attach_evidence(facts: list[Fact], texts: dict[str, str], iris: IRIs,
             evidence.add((ev, PROV.wasGeneratedBy, producer))
             text = texts[f.doc]
             target = add_target(evidence, ev, iris.doc[f.doc], text, f.start, f.end)
-            add_headings(evidence, iris, ev, target, text, indexes[f.doc].path(f.start))
-            for role, (s, e) in getattr(f, "table_headings", ()):
+            heads = getattr(f, "table_headings", ())
+            if not (chart and any(role == "caption" for role, _ in heads)):
+                # a flattened chart's cells sit under its title, not the text headings above it
+                add_headings(evidence, iris, ev, target, text, indexes[f.doc].path(f.start))
+            for role, (s, e) in heads:
                 prop = {"row": sk.rowHeading, "column": sk.columnHeading,
                         "caption": sk.headingSelector}[role]
                 node = add_span_selector(evidence, URIRef(f"{ev}#{role}-{s}-{e}"), text, s, e)
                 evidence.add((target, prop, node))
+                if role == "caption":
+                    evidence.add((node, sk.headingLevel, Literal(1, datatype=XSD.positiveInteger)))
 def record_mentions(doc_id: str, text: str, spans: list[tuple[int, int, str]], iris: IRIs,
                     graph: Graph) -> None:
     """Add one ``oa:Annotation`` per mention to ``graph`` (mutated).
