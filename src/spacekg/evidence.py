@@ -42,6 +42,8 @@ from spacekg.values import DATE_TYPES, date_bounds
 
 CONTEXT = 32
 HEADING_MAX = 160  # a heading selector quotes at most this many characters of its line
+ITEM_RANK = 5  # ○ items, and ◆■◼ lines longer than 40 characters: paragraph-like headings …
+ITEM_REACH = 8  # … that head at most this many non-blank lines below them
 
 #: Heading lines and their rank (1 = outermost). A passage sits under the nearest heading
 #: above it of each rank lower than the ranks already collected.
@@ -106,6 +108,11 @@ class HeadingIndex:
             self.spans.append((s, min(s + len(stripped), s + HEADING_MAX)))
             pos += len(raw) + 1
         self._demote_lists()
+        self.nonblank: list[int] = []  # non-blank lines before each line
+        count = 0
+        for a, b in self.spans:
+            self.nonblank.append(count)
+            count += b > a
 
     def _demote_lists(self) -> None:
         """Numbered lines that are list items or a contents page are not headings.
@@ -141,7 +148,9 @@ class HeadingIndex:
         The passage's own line counts as a heading of its rank (a passage in a ○ item is not
         placed under the ○ item before it), and headings of equal or deeper rank than one
         already collected are skipped (they are siblings, not parents); a numbered heading
-        (``1.2.``) is placed only under the heading whose number prefixes its own (``1.``).
+        (``1.2.``) is placed only under the heading whose number prefixes its own (``1.``); a
+        paragraph-like heading (a ○ item, or a ◆■◼ line of more than 40 characters) heads at
+        most :data:`ITEM_REACH` non-blank lines below it.
         """
         i = bisect.bisect_right(self.line_starts, start) - 1
         limit = self.ranks[i] or 99
@@ -151,6 +160,10 @@ class HeadingIndex:
             r = self.ranks[j]
             if number and self.numbers[j] and not number.startswith(self.numbers[j] + "."):
                 continue  # 1.2. sits under 1., not under 0.
+            a, b = self.spans[j]
+            paragraph = r is not None and (r >= 6 or (r >= ITEM_RANK and b - a > 40))
+            if paragraph and self.nonblank[i] - self.nonblank[j] > ITEM_REACH:
+                continue  # a ○ or ◼ paragraph heads its own continuation lines, not a slide
             if r is not None and r < limit:
                 out.append(Heading(*self.spans[j], r))
                 limit = r
