@@ -192,3 +192,114 @@ def test_real_corpus_presenters_and_iss_technologies(built, iris):
         inferred_by(built, iris, "DR-PRESENTER-PARTICIPATES")
     assert (iris.res["eclss"], RDF.type, iris.sk.ISSToExplorationTechnology) in \
         inferred_by(built, iris, "DR-ISS-TO-EXPLORATION")
+
+
+def test_dr_surface_region_of_body(pipeline, iris):
+    """A surface region named after a body (月極域 → 月) is part of it, so a question about the
+    Moon finds missions to its polar region; a region named otherwise, or a body that is not a
+    celestial body, gives nothing."""
+    from rdflib import RDFS
+
+    sk, res = iris.sk, iris.res
+    types = {"moon": ["NaturalSatellite"], "pole": ["SurfaceRegion"], "mars": ["Planet"],
+             "tharsis": ["SurfaceRegion"], "m": ["Lander", "Mission"]}
+
+
+    # labels live in graph/entities: run() only adds types, so add the labels by hand
+    from rdflib import Dataset
+
+    def run_labels(labels, ds_types):
+        ds = Dataset()
+        onto = ds.graph(iris.graph["ontology"])
+        for t in pipeline.ontology.graph:
+            onto.add(t)
+        ents = ds.graph(iris.graph["entities"])
+        for eid, classes in ds_types.items():
+            for c in classes:
+                ents.add((res[eid], RDF.type, sk[c]))
+        for eid, lab in labels.items():
+            ents.add((res[eid], RDFS.label, Literal(lab, lang="ja")))
+        ds.graph(iris.graph["stated"]).add((res["m"], sk.target, res["pole"]))
+        result = infer(ds, iris=iris)
+        return ds.graph(iris.graph["inferred"]), result
+
+    g, result = run_labels({"moon": "月", "pole": "月極域", "mars": "火星", "tharsis": "タルシス火山"}, types)
+    t = (res["pole"], sk.partOf, res["moon"])
+    assert t in g and rule_of(result, t) == "DR-SURFACE-REGION-OF-BODY"
+    assert (res["pole"], sk.partOf, res["mars"]) not in g
+    assert (res["tharsis"], sk.partOf, res["mars"]) not in g  # name does not begin with 火星
+    # the body is not a celestial body (a programme named 月) → nothing
+    g, _ = run_labels({"moon": "月", "pole": "月極域"}, {**types, "moon": ["Program"]})
+    assert t not in g
+    # a body's name equal to the region's is not a part of itself
+    g, _ = run_labels({"moon": "月", "pole": "月"}, types)
+    assert t not in g
+
+
+def test_real_corpus_lunar_regions_are_part_of_the_moon(built, iris):
+    """On the real graph the lunar polar region and far side are part of the Moon, so missions
+    targeting them (LUPEX, Chang'e 4, Luna 27) answer "missions to the Moon"."""
+    from rdflib import Graph
+
+    res, sk = iris.res, iris.sk
+    inferred = built.dataset.graph(iris.graph["inferred"])
+    for region in ("lunar-polar-region", "lunar-far-side"):
+        assert (res[region], sk.partOf, res["moon"]) in inferred, region
+    q = f"""PREFIX sk: <{sk}> SELECT DISTINCT ?m WHERE {{ ?m a sk:Mission ; sk:target/sk:partOf* <{res['moon']}> }}"""
+    union = Graph()
+    for name in ("entities", "stated", "inferred"):
+        for t in built.dataset.graph(iris.graph[name]):
+            union.add(t)
+    found = {str(r.m).rsplit("/", 1)[-1] for r in union.query(q)}
+    assert {"lupex", "chang-e-4", "luna-27", "slim"} <= found, found
+
+
+def _run_labelled(pipeline, iris, types, labels, facts=()):
+    """Like :func:`run`, with Japanese labels (id → label or [labels]) in graph/entities."""
+    from rdflib import RDFS
+
+    ds = Dataset()
+    onto = ds.graph(iris.graph["ontology"])
+    for t in pipeline.ontology.graph:
+        onto.add(t)
+    ents = ds.graph(iris.graph["entities"])
+    for eid, classes in types.items():
+        for c in classes:
+            ents.add((iris.res[eid], RDF.type, iris.sk[c]))
+    for eid, labs in labels.items():
+        for lab in [labs] if isinstance(labs, str) else labs:
+            ents.add((iris.res[eid], RDFS.label, Literal(lab, lang="ja")))
+    stated = ds.graph(iris.graph["stated"])
+    for s, p, o in facts:
+        stated.add((iris.res[s], iris.sk[p], iris.res[o]))
+    result = infer(ds, iris=iris)
+    return ds.graph(iris.graph["inferred"]), result
+
+
+def test_dr_meeting_of_named_body(pipeline, iris):
+    """A meeting named after a committee was held by it; a meeting whose name does not contain
+    the committee's, or a body that is not a committee or government body, gives nothing."""
+    sk, res = iris.sk, iris.res
+    types = {"m": ["Meeting"], "c": ["Committee"], "other": ["Meeting"], "prog": ["Program"]}
+    labels = {"m": "第69回ISS・国際宇宙探査小委員会", "c": "ISS・国際宇宙探査小委員会",
+              "other": "第2回国際宇宙探査フォーラム", "prog": "国際宇宙探査フォーラム"}
+    g, result = _run_labelled(pipeline, iris, types, labels)
+    t = (res["m"], sk.heldBy, res["c"])
+    assert t in g and rule_of(result, t) == "DR-MEETING-OF-NAMED-BODY"
+    assert (res["other"], sk.heldBy, res["c"]) not in g
+    assert (res["other"], sk.heldBy, res["prog"]) not in g  # a programme does not hold meetings
+    g, _ = _run_labelled(pipeline, iris, {**types, "c": ["Program"]}, labels)
+    assert t not in g
+
+
+def test_dr_numbered_event_of_series(pipeline, iris):
+    """第N回 + a series' name is part of the series; other names are not."""
+    sk, res = iris.sk, iris.res
+    types = {"isef": ["Forum"], "isef1": ["Forum"], "other": ["Forum"]}
+    labels = {"isef": "国際宇宙探査フォーラム", "isef1": "第1回国際宇宙探査フォーラム",
+              "other": "国際宇宙探査フォーラム準備会合"}
+    g, result = _run_labelled(pipeline, iris, types, labels)
+    t = (res["isef1"], sk.partOf, res["isef"])
+    assert t in g and rule_of(result, t) == "DR-NUMBERED-EVENT-OF-SERIES"
+    assert (res["other"], sk.partOf, res["isef"]) not in g
+    assert (res["isef"], sk.partOf, res["isef1"]) not in g

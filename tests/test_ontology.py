@@ -214,7 +214,8 @@ def test_labels_are_unique_per_language(g):
 
 def test_every_sk_subject_is_declared(g):
     """A term used as a subject (or in a domain/range/union) must be declared, not just used."""
-    known = _all_terms(g) | set(g.subjects(RDF.type, SKOS.Concept)) | {SK.TechnologyAreaScheme}
+    known = (_all_terms(g) | set(g.subjects(RDF.type, SKOS.Concept))
+             | set(g.subjects(RDF.type, SKOS.ConceptScheme)) | set(g.subjects(RDF.type, OWL.NamedIndividual)))
     used = {t for t in set(g.subjects()) | set(g.objects()) if _sk_local(t) is not None}
     assert used - known == set()
 
@@ -272,7 +273,7 @@ def test_object_property_domains_and_ranges_are_declared_classes(g):
 
 
 def test_datatype_property_ranges_are_datatypes(g):
-    datatypes = _declared(g, RDFS.Datatype) | {XSD.date, XSD.gYear, XSD.gYearMonth, XSD.dateTime,
+    datatypes = _declared(g, RDFS.Datatype) | {XSD.date, XSD.boolean, XSD.gYear, XSD.gYearMonth, XSD.dateTime,
                                                XSD.decimal, XSD.integer, XSD.positiveInteger,
                                                XSD.string, RDF.langString}
     problems = []
@@ -669,7 +670,8 @@ def test_terms_the_code_uses_exist(g):
     for path in (ROOT / "src" / "spacekg").rglob("*.py"):
         used |= set(re.findall(r"\bsk\.([A-Za-z][A-Za-z0-9]*)\b", path.read_text(encoding="utf-8")))
     assert used, "no sk.<term> found in src/spacekg: has the code changed its naming?"
-    declared = {_sk_local(t) for t in _all_terms(g)}
+    declared = {_sk_local(t) for t in _all_terms(g) | set(g.subjects(RDF.type, OWL.NamedIndividual))
+                | set(g.subjects(RDF.type, SKOS.ConceptScheme))}
     assert sorted(used - declared) == []
 
 

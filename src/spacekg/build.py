@@ -18,9 +18,14 @@ from rdflib import Dataset
 
 from spacekg import candidates as cand
 from spacekg.config import ROOT, IRIs
-from spacekg.curation import Fact, load_curated
-from spacekg.describe import describe_documents, describe_entities, describe_technology_areas
-from spacekg.evidence import attach_evidence, record_mentions
+from spacekg.curation import Fact, describe_minted, load_curated
+from spacekg.describe import (
+    describe_documents,
+    describe_entities,
+    describe_quantity_kinds,
+    describe_technology_areas,
+)
+from spacekg.evidence import attach_evidence, document_dates, record_mentions
 from spacekg.lexicon import Entry, load_lexicon
 from spacekg.mentions import Mention, MentionFinder
 from spacekg.normalise import Normalised, normalise
@@ -58,6 +63,10 @@ class Paths:
     @property
     def technology_areas(self) -> Path:
         return self.root / "data" / "technology-areas.yaml"
+
+    @property
+    def quantity_kinds(self) -> Path:
+        return self.root / "data" / "quantity-kinds.yaml"
 
     @property
     def rules(self) -> Path:
@@ -303,7 +312,7 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
 
     t = time.perf_counter()
     by_id = {s.id: s for s in sources}
-    curated, _minted = load_curated(paths.curated, by_id, pipe.resolver) if curation else ([], [])
+    curated, minted = load_curated(paths.curated, by_id, pipe.resolver) if curation else ([], [])
     say(f"located {len(curated)} curated triples")
     facts = prune_subsumed_dates([f for a in analyses for f in rule_facts(a)] + curated)
     facts.sort(key=lambda f: (f.doc, f.start, f.end, f.producer, str(f.s), str(f.p), str(f.o)))
@@ -317,6 +326,7 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         g["ontology"].add(triple)
     describe_documents(sources, pipe.ontology, g["documents"], set(pipe.lexicon))
     describe_entities(pipe.lexicon, pipe.ontology, g["entities"])
+    describe_minted(minted, pipe.ontology, g["entities"])
     if pipe.extras is not None:
         from spacekg.extract.discover import describe_found, label_key
 
@@ -327,7 +337,13 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         areas = yaml.safe_load(paths.technology_areas.read_text(encoding="utf-8")) or {}
         describe_technology_areas(areas, pipe.lexicon, pipe.ontology, g["entities"],
                                   str(paths.technology_areas))
-    attach_evidence(facts, {s.id: s.text for s in sources}, iris, g["stated"], g["evidence"])
+    if paths.quantity_kinds.exists():
+        kinds = yaml.safe_load(paths.quantity_kinds.read_text(encoding="utf-8")) or {}
+        for text in describe_quantity_kinds(kinds, facts, pipe.ontology, g["entities"],
+                                            str(paths.quantity_kinds)):
+            log.warning("measured quantity not in %s: %s", paths.quantity_kinds.name, text)
+    attach_evidence(facts, {s.id: s.text for s in sources}, iris, g["stated"], g["evidence"],
+                    document_dates(g["documents"], iris, [s.id for s in sources]))
     for a in analyses:
         spans = [(*a.norm.to_original(m.start, m.end), m.entity) for m in a.mentions]
         record_mentions(a.source.id, a.source.text, spans, iris, g["mentions"])

@@ -32,6 +32,10 @@ class Fact:
         start, end: span in the ORIGINAL text of the document (end exclusive).
         producer: ``("rule", id)`` or ``("curation", id)``.
         qualifiers: sk:dateQualifier values for the statement node.
+        reading: ``"text"`` (the passage says it) or ``"chart"`` (read from a position in a
+            chart or table: the passage is a cell, ``table_headings`` its row/column headings).
+        table_headings: ``(("caption" | "row" | "column", (start, end)), …)``: the chart's
+            title and the cell's row and column headings, spans in the original text.
     """
 
     s: object
@@ -42,11 +46,17 @@ class Fact:
     end: int
     producer: tuple[str, str]
     qualifiers: frozenset = frozenset()
+    reading: str = "text"
+    table_headings: tuple = ()
 
 
 @dataclass
 class MintedNode:
-    """A node minted by a curated statement (Measurement, AgendaItem …)."""
+    """A node minted by a curated statement (Measurement, AgendaItem …).
+
+    Its classes and labels are a description of the node (written to graph/entities by
+    :func:`describe_minted`), not facts with evidence.
+    """
 
     iri: object
     classes: list[str]
@@ -115,6 +125,18 @@ def load_curated(folder: Path, sources: dict[str, Source], resolver: TermResolve
                 minted.append(MintedNode(iri, classes, spec.get("ja"), spec.get("en"), cid))
             quals = raw.get("qualifier")
             quals = frozenset([quals] if isinstance(quals, str) else (quals or []))
+            reading = str(raw.get("reading", "text"))
+            if reading not in ("text", "chart"):
+                fail(f"reading must be 'text' or 'chart', got {reading!r}")
+            heads = []
+            for role in ("caption", "row", "column"):
+                for hq in _as_list(raw.get(role)):
+                    hspan = _nearest(doc.text, str(hq), span[0])
+                    if hspan is None:
+                        fail(f"{role} heading not found in {doc.id}: {hq!r}")
+                    heads.append((role, hspan))
+            if heads and reading != "chart":
+                fail("caption/row/column headings are given only with reading: chart")
             for triple in raw["triples"]:
                 if not isinstance(triple, list) or len(triple) != 3:
                     fail(f"triples must be [subject, predicate, object], got {triple!r}")
@@ -124,17 +146,34 @@ def load_curated(folder: Path, sources: dict[str, Source], resolver: TermResolve
                     o = resolver.node(triple[2])
                 except UnknownTerm as exc:
                     fail(str(exc.args[0]))
-                facts.append(Fact(s, p, o, doc.id, span[0], span[1], ("curation", cid), quals))
-            # minted nodes' type and labels are stated by the same passage
-            for node in minted:
-                if node.curation != cid:
-                    continue
-                for c in node.classes:
-                    facts.append(Fact(node.iri, RDF.type, resolver.ontology.cls(c), doc.id,
-                                      span[0], span[1], ("curation", cid), frozenset()))
-                for lab, lang in ((node.ja, "ja"), (node.en, "en")):
-                    if lab:
-                        for p in (RDFS.label, SKOS.prefLabel):
-                            facts.append(Fact(node.iri, p, Literal(lab, lang=lang), doc.id,
-                                              span[0], span[1], ("curation", cid), frozenset()))
+                facts.append(Fact(s, p, o, doc.id, span[0], span[1], ("curation", cid), quals,
+                                  reading, tuple(heads)))
     return facts, minted
+
+
+def _nearest(text: str, quote: str, at: int) -> tuple[int, int] | None:
+    """The occurrence of ``quote`` nearest to offset ``at`` (a chart's row labels repeat, and
+    its title may follow its cells once flattened)."""
+    spans = [find_quote(text, quote, i) for i in range(1, count_quote(text, quote) + 1)]
+    spans = [sp for sp in spans if sp is not None]
+    return min(spans, key=lambda sp: (abs(sp[0] - at), sp[0])) if spans else None
+
+
+def _as_list(value) -> list:
+    return [] if value is None else value if isinstance(value, list) else [value]
+
+
+def describe_minted(minted: list[MintedNode], ontology, graph) -> None:
+    """Describe minted nodes in ``graph`` (graph/entities): ``rdf:type`` each class,
+    ``rdfs:label``/``skos:prefLabel`` @ja/@en, ``prov:wasGeneratedBy`` the curated statement
+    that minted it. These are descriptions of generated nodes, not stated facts."""
+    from spacekg.config import PROV
+
+    for node in minted:
+        for c in node.classes:
+            graph.add((node.iri, RDF.type, ontology.cls(c)))
+        for lab, lang in ((node.ja, "ja"), (node.en, "en")):
+            if lab:
+                graph.add((node.iri, RDFS.label, Literal(lab, lang=lang)))
+                graph.add((node.iri, SKOS.prefLabel, Literal(lab, lang=lang)))
+        graph.add((node.iri, PROV.wasGeneratedBy, ontology.iris.curation[node.curation]))

@@ -143,3 +143,42 @@ def describe_documents(sources: list[Source], ontology: Ontology, graph: Graph,
         graph.add((d, DCTERMS.source, Literal(src.path.name)))
         graph.add((d, DCTERMS.format, Literal("text/plain")))
         graph.add((d, SCHEMA.text, Literal(src.text)))
+
+
+def describe_quantity_kinds(kinds: dict[str, list[str]], facts, ontology: Ontology, graph: Graph,
+                            source: str = "") -> list[str]:
+    """State ``measurement sk:quantityKind sk:qk-{kind}`` in ``graph`` for each measurement whose
+    ``sk:measuredQuantity`` (a stated fact) is listed under that kind.
+
+    Args:
+        kinds: kind slug → measuredQuantity texts (data/quantity-kinds.yaml).
+        facts: the stated facts (:class:`spacekg.curation.Fact`).
+
+    Returns:
+        The measuredQuantity texts that no kind lists (the build report names them).
+
+    Raises:
+        LexiconError: a kind that is not a concept of sk:QuantityKindScheme, or a text listed
+            under two kinds (``source`` names the file).
+    """
+    from spacekg.errors import LexiconError
+
+    sk = ontology.iris.sk
+    by_text: dict[str, object] = {}
+    for kind, texts in sorted(kinds.items()):
+        concept = sk[f"qk-{kind}"]
+        if (concept, SKOS.inScheme, sk.QuantityKindScheme) not in ontology.graph:
+            raise LexiconError(f"unknown quantity kind {kind!r}", path=source)
+        for text in texts or []:
+            if str(text) in by_text:
+                raise LexiconError(f"{text!r} is listed under two quantity kinds", path=source)
+            by_text[str(text)] = concept
+    unlisted = []
+    for f in facts:
+        if f.p == sk.measuredQuantity:
+            concept = by_text.get(str(f.o))
+            if concept is None:
+                unlisted.append(str(f.o))
+            else:
+                graph.add((f.s, sk.quantityKind, concept))
+    return sorted(set(unlisted))

@@ -2,6 +2,7 @@
 
 * entities: a lexicon id ``slim`` → ``{base}resource/slim``; ``doc:<id>`` → a source document;
   ``#name`` → a node minted by a curated statement (``{base}resource/{curation-id}-{name}``);
+  ``sk:name`` → a concept or individual of the ontology (``sk:status-failed``);
 * predicates: an sk: local name (``launchDate``) or a prefixed name (``rdfs:label``);
 * literals in Turtle form: ``'"2024-01"^^xsd:gYearMonth'``, ``'"…"@ja'``, ``'"text"'``;
   ``{var}`` in a literal is replaced from a rule's string variables.
@@ -115,6 +116,11 @@ class TermResolver:
             if doc not in self.doc_ids:
                 raise UnknownTerm(f"unknown document id {doc!r}")
             return self.iris.doc[doc]
+        if text.startswith("sk:"):  # a concept or individual of the ontology (sk:status-failed)
+            iri = self.iris.sk[text[3:]]
+            if (iri, None, None) not in self.ontology.graph:
+                raise UnknownTerm(f"unknown ontology term {text!r}")
+            return iri
         if text.startswith("#"):
             if text not in self.local_nodes:
                 raise UnknownTerm(f"unknown local node {text!r}")

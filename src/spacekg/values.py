@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import date
 from decimal import Decimal
 
 from rdflib import Literal, URIRef
@@ -376,3 +377,61 @@ def find_values(text: str) -> list[Value]:
         a, b = idx[v.start], idx[v.end - 1] + 1
         out.append(replace(v, start=a, end=b, surface=text[a:b]))
     return out
+
+
+# ---------------------------------------------------------------- date intervals
+#: Datatypes whose literals stand for a stretch of time (see :func:`date_bounds`).
+DATE_TYPES = frozenset({DATE, DATE_TIME, YEAR_MONTH, YEAR, FISCAL_YEAR, DECADE})
+
+#: Parts of a decade (年代前半/初め, 中盤/半ば, 後半/末): first, middle and last few years.
+DECADE_PARTS = {"early": (0, 3), "mid": (3, 6), "late": (6, 9)}
+
+
+def date_bounds(lexical: str, datatype: str, qualifiers=frozenset()
+                ) -> tuple[date | None, date | None]:
+    """The first and last day a printed date stands for, as ``(begin, end)`` (``datetime.date``).
+
+    Args:
+        lexical: the literal's lexical form (``"2021"``, ``"2030s"``, ``"2024-01-20"`` …).
+        datatype: its datatype IRI (one of :data:`DATE_TYPES`).
+        qualifiers: the statement's date qualifiers; ``early``/``mid``/``late`` narrow a decade
+            to its years 0–3, 3–6, 6–9 (「1990年代初め」 is 1990-01-01..1993-12-31, not 1990);
+            ``by`` (〜2035年, までに) leaves the beginning open, ``from`` (以降) the end.
+            ``approximate`` does not move the bounds: it stays a qualifier of the statement.
+
+    Returns:
+        ``(begin, end)``, either may be None when open. A day is ``(d, d)``; a month, year
+        or decade runs from its first to its last day; a Japanese fiscal year *Y* runs from
+        Y-04-01 to (Y+1)-03-31 (財政法 第11条); a dateTime is bounded by its calendar day.
+
+    Raises:
+        ValueError: a lexical form that does not fit its datatype, or a datatype that is not
+            a date type.
+    """
+    import calendar
+
+    q = frozenset(qualifiers)
+    if datatype in (DATE, DATE_TIME):
+        begin = end = date.fromisoformat(lexical[:10])
+    elif datatype == YEAR_MONTH:
+        y, m = int(lexical[:4]), int(lexical[5:7])
+        begin, end = date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+    elif datatype == YEAR:
+        y = int(lexical[:4])
+        begin, end = date(y, 1, 1), date(y, 12, 31)
+    elif datatype == FISCAL_YEAR:
+        y = int(lexical[:4])
+        begin, end = date(y, 4, 1), date(y + 1, 3, 31)
+    elif datatype == DECADE:
+        if not re.fullmatch(r"\d{3}0s", lexical):
+            raise ValueError(f"not a decade: {lexical!r}")
+        y = int(lexical[:4])
+        first, last = next((DECADE_PARTS[p] for p in ("early", "mid", "late") if p in q), (0, 9))
+        begin, end = date(y + first, 1, 1), date(y + last, 12, 31)
+    else:
+        raise ValueError(f"not a date datatype: {datatype}")
+    if "by" in q:
+        begin = None
+    if "from" in q:
+        end = None
+    return begin, end

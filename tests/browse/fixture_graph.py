@@ -13,12 +13,14 @@ from rdflib import OWL, RDF, RDFS, SKOS, XSD, BNode, Dataset, Literal, Namespace
 from rdflib.collection import Collection
 from rdflib.namespace import DCTERMS
 
-from spacekg.config import OA, PROV, ROOT
+from spacekg.config import OA, PROV, ROOT, IRIs
+from spacekg.evidence import HeadingIndex, add_headings, add_interval
 
 BASE = "https://w3id.org/spacekg/"
 SK = Namespace(BASE + "ontology#")
 RES = Namespace(BASE + "resource/")
 G = Namespace(BASE + "graph/")
+IRIS = IRIs(BASE)
 WD = Namespace("http://www.wikidata.org/entity/")
 SOURCES = ROOT / "data" / "sources"
 
@@ -67,6 +69,7 @@ def _selectors(ds_graph, ann, doc, start, end, text):
     ds_graph.add((q, OA.exact, Literal(text[start:end])))
     ds_graph.add((q, OA.prefix, Literal(text[max(0, start - 20):start])))
     ds_graph.add((q, OA.suffix, Literal(text[end:end + 20])))
+    return t
 
 
 def build(out: Path) -> Path:
@@ -117,7 +120,7 @@ def build(out: Path) -> Path:
                     _selectors(men, m, doc, i, i + len(form), text)
                     i = text.find(form, i + len(form))
     for s, p, o, doc, quote, rule in FACTS:
-        o_term = RES[o] if isinstance(o, str) else o
+        o_term = o if isinstance(o, Literal) else RES[o]  # a Literal is a str too
         stated.add((RES[s], SK[p], o_term))
         text = _text(doc)
         start = text.index(quote)
@@ -135,7 +138,16 @@ def build(out: Path) -> Path:
         ev.add((a, OA.motivatedBy, OA.describing))
         gen = BASE + ("curation/" if rule.startswith("C-") else "rule/") + rule
         ev.add((a, PROV.wasGeneratedBy, URIRef(gen)))
-        _selectors(ev, a, doc, start, end, text)
+        t = _selectors(ev, a, doc, start, end, text)
+        # heading path, date interval and as-of date as the build writes them (docs/DESIGN.md)
+        add_headings(ev, IRIS, a, t, text, HeadingIndex(text).path(start))
+        interval = add_interval(ev, IRIS, o_term)
+        if interval is not None:
+            ev.add((st, SK.dateInterval, interval))
+        if doc == DOC1:
+            ev.add((st, SK.statedAsOf, add_interval(ev, IRIS, Literal("2026-03-27", datatype=XSD.date))))
+        else:
+            ev.add((st, SK.asOfQualifier, Literal("approximate")))
     # one inferred fact with the rule that derived it
     inf.add((RES.moon, SK.relatedTo, RES.slim))
     st = URIRef(BASE + "statement/inferred0000000001")

@@ -108,10 +108,23 @@ def test_page_for_any_iri_and_unknown_iri_404_with_search(client):
 
 
 def test_timeline_lists_dated_facts_in_order(client):
+    """Facts sort by the first day of the interval their date stands for (any precision), and
+    each says the date of the document that states it and names that document."""
     r = client.get("/timeline")
     assert r.status_code == 200
-    dates = re.findall(r"<time>(.*?)</time>", r.get_data(as_text=True))
-    assert dates and dates == sorted(dates)
+    page = r.get_data(as_text=True)
+    begins = re.findall(r'<time datetime="(\d{4}-\d{2}-\d{2})"', page)
+    assert begins and begins == sorted(begins)
+    assert re.search(r"(as of|記載時点) 2026-03-27", page)
+
+
+def test_entity_page_shows_heading_path_and_as_of(client):
+    """The passage of SLIM's landing date is shown under its headings (3. … › (3) …), with the
+    date of the stating document."""
+    page = client.get("/resource/slim", query_string={"lang": "en"}).get_data(as_text=True)
+    assert 'class="heading-path"' in page
+    assert "月面への輸送能力・機会の確保" in page
+    assert "as of 2026-03-27" in page
 
 
 def test_graph_view_and_neighbourhood_json(app, client):

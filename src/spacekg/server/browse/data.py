@@ -110,6 +110,7 @@ class Cache:
     search: object = None
     mention_index: dict | None = None
     evidence_index: dict | None = None
+    heading_index: dict | None = None
     label_memo: dict = field(default_factory=BoundedMemo)
     texts: dict = field(default_factory=dict)
 
@@ -352,6 +353,51 @@ def _load_evidence() -> dict:
     return index
 
 
+HEADINGS_QUERY = PREFIXES + """
+SELECT ?ev ?role ?exact ?start ?motive WHERE { GRAPH ?g {
+  ?ev oa:hasTarget ?t ; oa:motivatedBy ?motive . ?t ?role ?h . ?h oa:exact ?exact ; oa:start ?start .
+  FILTER(?role IN ({roles})) } }"""
+
+
+def headings_for(annotation) -> dict:
+    """The heading path and chart headings of an evidence annotation (docs/DESIGN.md):
+    ``{"headings": [text, …] (outermost first), "rows": [...], "columns": [...],
+    "chart": bool}``. Read for all annotations with one query on first use."""
+    c = cache()
+    if c.heading_index is None:
+        with _LOCK:
+            if c.heading_index is None:
+                c.heading_index = _load_headings()
+    return c.heading_index.get(annotation, {"headings": [], "rows": [], "columns": [], "chart": False})
+
+
+def _load_headings() -> dict:
+    b = {"g": graph_iri("evidence"), "heading": sk("headingSelector"), "row": sk("rowHeading"),
+         "column": sk("columnHeading")}
+    # constants are written into the text (from the configured base, not user input)
+    roles = ", ".join(ntriples_term(b[k]) for k in ("heading", "row", "column"))
+    query = HEADINGS_QUERY.replace("{roles}", roles)
+    rows = store().select(query, {"g": b["g"]})
+    out: dict = {}
+    key = {b["heading"]: "headings", b["row"]: "rows", b["column"]: "columns"}
+    for r in sorted(rows, key=lambda r: int(r["start"])):
+        e = out.setdefault(r["ev"], {"headings": [], "rows": [], "columns": [], "chart": False})
+        e["chart"] = e["chart"] or r["motive"] == sk("chartReading")
+        lst = e[key[r["role"]]]
+        if str(r["exact"]) not in lst:
+            lst.append(str(r["exact"]))
+    return out
+
+
+DATED_QUERY = PREFIXES + """PREFIX time: <http://www.w3.org/2006/time#>
+SELECT ?s ?p ?d ?begin ?end ?asof ?doc WHERE { GRAPH ?g {
+  ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?d ; ?interval ?i .
+  OPTIONAL { ?i time:hasBeginning/time:inXSDDate ?begin }
+  OPTIONAL { ?i time:hasEnd/time:inXSDDate ?end }
+  OPTIONAL { ?st ?asofp/?printed ?asof }
+  OPTIONAL { ?st prov:wasDerivedFrom/oa:hasTarget/oa:hasSource ?doc } } }"""
+
+
 INFERRED_QUERY = PREFIXES + """SELECT ?p ?o ?st ?gen ?from ?s ?g WHERE { GRAPH ?g {
   ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
   OPTIONAL { ?st prov:wasGeneratedBy ?gen } OPTIONAL { ?st prov:wasDerivedFrom ?from } } }"""
@@ -403,10 +449,13 @@ DATE_PROPS = ("date", "startDate", "endDate", "launchDate", "plannedLaunchDate",
 
 
 def dated_facts() -> list[dict]:
-    """Facts whose property is one of :data:`DATE_PROPS`: rows of ``s``, ``p``, ``d``, ``g``."""
-    b = {f"p{i}": sk(n) for i, n in enumerate(DATE_PROPS)}
-    cond = ", ".join(f"?p{i}" for i in range(len(DATE_PROPS)))
-    return store().select(f"SELECT DISTINCT ?s ?p ?d {cond.replace(',', '')} WHERE {{ ?s ?p ?d FILTER(?p IN ({cond})) }}", b)
+    """Stated facts whose object is a date: rows of ``s``, ``p``, ``d`` (the printed date),
+    ``begin``/``end`` (xsd:date bounds of its interval, either may be missing when open),
+    ``asof`` (the stating document's date as printed) and ``doc`` (the stating document).
+    Read from the statement nodes of graph/evidence (``sk:dateInterval``, ``sk:statedAsOf``)."""
+    query = DATED_QUERY.replace("?interval", ntriples_term(sk("dateInterval"))).replace(
+        "?asofp", ntriples_term(sk("statedAsOf"))).replace("?printed", ntriples_term(sk("printedDate")))
+    return store().select(query, {"g": graph_iri("evidence")})
 
 
 def graph_names() -> tuple[str, ...]:

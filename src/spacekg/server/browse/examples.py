@@ -15,9 +15,55 @@ PREFIX oa: <http://www.w3.org/ns/oa#>
 PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX sk: <{base}ontology#>
 PREFIX skr: <{base}resource/>
+PREFIX time: <http://www.w3.org/2006/time#>
 """
 
 EXAMPLES = [
+    {"id": "moon-missions", "ja": "月へのミッション（打上げ時期順）", "en": "Missions to the Moon by launch date",
+     "query": """# Missions whose target is the Moon or a region of it (polar region, far side: sk:partOf,
+# inferred), with their launch dates, done or planned. Every kind of date (day, month, year,
+# fiscal year, decade) sorts by the first day of the interval it stands for (sk:dateInterval);
+# asOf is the date of the document that says it, so a plan reads as a plan of that time.
+SELECT DISTINCT ?mission ?label ?property ?date ?begin ?end ?asOf WHERE {
+  ?mission a sk:Mission ; sk:target ?target .
+  ?target sk:partOf* skr:moon .
+  OPTIONAL {
+    VALUES ?property { sk:launchDate sk:plannedLaunchDate }
+    ?st rdf:subject ?mission ; rdf:predicate ?property ; rdf:object ?date ; sk:dateInterval ?i .
+    OPTIONAL { ?i time:hasBeginning/time:inXSDDate ?begin }
+    OPTIONAL { ?i time:hasEnd/time:inXSDDate ?end }
+    OPTIONAL { ?st sk:statedAsOf/sk:printedDate ?asOf }
+  }
+  OPTIONAL { ?mission rdfs:label ?label FILTER(lang(?label) = "ja") }
+} ORDER BY (!BOUND(?begin) && !BOUND(?end)) COALESCE(?begin, ?end) ?label DESC(?asOf)"""},
+    {"id": "japan-commitments", "ja": "日本の参画・取決めとその日付", "en": "Japan's commitments with their dates",
+     "query": """# What Japan (or a Japanese organization such as JAXA) takes part in, is party to or
+# contributes to, with the dates the documents give: the announcement of a participation
+# (sk:Participation, an n-ary node), the signing of an agreement, the start or date of a
+# programme or event. Sorted by the first day of each date's interval (any precision).
+SELECT DISTINCT ?who ?relation ?what ?label ?dateProperty ?date ?begin ?asOf WHERE {
+  { VALUES ?who { skr:japan skr:jaxa } } UNION { ?who a sk:Organization ; sk:country skr:japan }
+  {
+    ?p a sk:Participation ; sk:participant ?who ; sk:participationIn ?what .
+    BIND (sk:Participation AS ?relation)
+    OPTIONAL {
+      ?st rdf:subject ?p ; rdf:predicate ?dateProperty ; rdf:object ?date ; sk:dateInterval ?i .
+      OPTIONAL { ?i time:hasBeginning/time:inXSDDate ?begin }
+      OPTIONAL { ?st sk:statedAsOf/sk:printedDate ?asOf }
+    }
+  } UNION {
+    VALUES ?relation { sk:partyTo sk:participatesIn sk:contributesTo sk:memberOf }
+    ?who ?relation ?what .
+    FILTER NOT EXISTS { ?what a sk:Meeting }  # attending a meeting is not a commitment
+    OPTIONAL {
+      VALUES ?dateProperty { sk:signingDate sk:date sk:startDate sk:announcementDate }
+      ?st rdf:subject ?what ; rdf:predicate ?dateProperty ; rdf:object ?date ; sk:dateInterval ?i .
+      OPTIONAL { ?i time:hasBeginning/time:inXSDDate ?begin }
+      OPTIONAL { ?st sk:statedAsOf/sk:printedDate ?asOf }
+    }
+  }
+  OPTIONAL { ?what rdfs:label ?label FILTER(lang(?label) = "ja") }
+} ORDER BY (!BOUND(?begin)) ?begin ?label"""},
     {"id": "missions", "ja": "ミッションとその種類", "en": "Missions and what kind of spacecraft they are",
      "query": """SELECT ?mission ?ja ?en (GROUP_CONCAT(DISTINCT ?clsName; separator=", ") AS ?classes) WHERE {
   ?mission a sk:Mission .

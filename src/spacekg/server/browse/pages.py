@@ -51,6 +51,12 @@ def header(iri, lang: str) -> dict:
     }
 
 
+def _date_num(text: str) -> int:
+    """``"2026-03-27"`` → 20260327, ``"2018-12"`` → 20181200; 0 when it is not a date."""
+    digits = "".join(ch for ch in text[:10] if ch.isdigit())
+    return int(digits.ljust(8, "0")) if text[:4].isdigit() else 0
+
+
 def _evidence_view(ev: dict, subject, obj, lang: str, context: int = 40) -> dict:
     """One evidence passage for display: the quote in ``context`` characters of context (the
     mentions of ``subject`` and ``obj`` in bold), its document, span and generating rule."""
@@ -66,7 +72,12 @@ def _evidence_view(ev: dict, subject, obj, lang: str, context: int = 40) -> dict
             marks.append(mentions[i][:2])
         i += 1
     gen = ev.get("gen")
+    heads = data.headings_for(ev["ev"])
     return {
+        "headings": heads["headings"],
+        "rows": heads["rows"],
+        "columns": heads["columns"],
+        "chart": heads["chart"],
         "passage": render_passage(data.doc_text(doc), start, end, str(ev["exact"]),
                                   str(ev.get("prefix", "")), str(ev.get("suffix", "")), marks,
                                   context=context),
@@ -107,9 +118,13 @@ def facts(iri, rows: list[dict], lang: str) -> dict:
             continue
         seen.add((kind, p, o))
         item = {"value": _bnode_view(iri, p, o, lang) if isinstance(o, BNode) else term_view(o, lang),
-                "sort": _sort_key(lang)(o)}
+                "sort": (0, _sort_key(lang)(o))}
         if kind == "stated":
             item["evidence"] = [_evidence_view(ev, iri, o, lang) for ev in evidence.get((p, o), ())]
+            # newest statement first: a plan said in 2018 reads below what a 2026 document says
+            item["evidence"].sort(key=lambda e: -_date_num(e["doc_date"]))
+            newest = max((_date_num(e["doc_date"]) for e in item["evidence"]), default=0)
+            item["sort"] = (-newest, item["sort"][1])
         elif kind == "inferred":
             prov = provenance.get((p, o), ())
             item["rules"] = [term_view(r, lang) for r in dict.fromkeys(x["gen"] for x in prov if "gen" in x)]

@@ -152,6 +152,8 @@ UI = {
     "legend": ("凡例", "Legend"), "depth": ("深さ", "Depth"), "stated_edge": ("文書が述べる関係", "stated in a document"),
     "inferred_edge": ("推論された関係", "inferred"), "center": ("中心", "centre"),
     "explore_start": ("近傍グラフで見る項目を選んでください。", "Choose an item to see its neighbourhood graph."),
+    "as_of": ("記載時点", "as of"), "chart_reading": ("図表の位置から読み取り", "read from a chart position"),
+    "row": ("行", "row"), "column": ("列", "column"), "stated_in": ("出典", "source"),
     "about": ("日本の国際宇宙探査に関する政府文書5件から作った知識グラフ。すべての事実は文書中の根拠箇所を指す。",
               "A knowledge graph of Japan's part in international space exploration, built from five "
               "Japanese government documents; every stated fact points to the passage that states it."),

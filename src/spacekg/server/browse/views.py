@@ -106,20 +106,39 @@ def start_entities(lang: str, n: int = 24) -> list[dict]:
 
 
 def timeline(lang: str) -> list[tuple[str, list[dict]]]:
-    """Dated facts (events, meetings, launches, landings, documents) grouped by year, sorted."""
+    """Dated facts grouped by year, each with the interval it stands for, the date of the
+    document that states it ("as of") and that document; and the documents themselves.
+
+    Facts sort by the beginning of their interval (the end when the beginning is open, as in
+    "by 2030"); the same fact stated by several documents is listed once per document, newest
+    statement first, so a plan of 2018 reads as such beside what a 2026 document says.
+    """
     items = []
     for r in data.dated_facts():
-        d = str(r["d"])
-        items.append({"date": d, "subject": term_view(r["s"], lang), "prop": term_view(r["p"], lang),
+        begin, end = r.get("begin"), r.get("end")
+        key = str(begin or end or r["d"])
+        doc = r.get("doc")
+        items.append({"date": str(r["d"]), "key": key, "begin": str(begin or ""), "end": str(end or ""),
+                      "asof": str(r.get("asof") or ""),
+                      "source": term_view(doc, lang) if doc is not None else None,
+                      "subject": term_view(r["s"], lang), "prop": term_view(r["p"], lang),
                       "classes": [term_view(t, lang) for t in data.cache().stated_types.get(r["s"], ())
                                   if str(t).startswith(data.base())][:3]})
     for doc in data.cache().docs.values():
         if "date" in doc:
-            items.append({"date": str(doc["date"]), "subject": term_view(doc["iri"], lang),
+            items.append({"date": str(doc["date"]), "key": str(doc["date"]), "begin": "", "end": "",
+                          "asof": "", "source": None, "subject": term_view(doc["iri"], lang),
                           "prop": {"kind": "iri", "text": "document" if lang == "en" else "文書"},
                           "classes": []})
-    items.sort(key=lambda it: (it["date"], it["subject"]["text"]))
+    items.sort(key=lambda it: (it["key"], it["subject"]["text"], it["prop"]["text"],
+                               _neg(it["asof"])))
     years: dict[str, list] = {}
     for it in items:
-        years.setdefault(it["date"][:4], []).append(it)
+        years.setdefault(it["key"][:4], []).append(it)
     return list(years.items())
+
+
+def _neg(date: str) -> int:
+    """Sort key putting the newest as-of date first (``""`` last)."""
+    digits = "".join(ch for ch in date if ch.isdigit())
+    return -int(digits) if digits else 0
