@@ -392,6 +392,8 @@ class SyntaxEngine:
         values = sorted(values, key=lambda v: v.start)
         mi = vi = 0
         doc_topic = None
+        headings = _section_headings(parsed, mentions)
+        hi = 0
         for chunk in parsed.chunks:
             s0, e0 = chunk.start, chunk.end
             while mi < len(mentions) and mentions[mi].end <= s0:
@@ -403,7 +405,10 @@ class SyntaxEngine:
             if not ms:
                 continue
             ctx = _Chunk(chunk, ms, vs, classes_of)
-            topics = Topics(ctx, doc_topic)
+            while hi + 1 < len(headings) and headings[hi + 1][0] <= chunk.start:
+                hi += 1
+            section = headings[hi][1] if headings and headings[hi][0] < chunk.start else []
+            topics = Topics(ctx, doc_topic, section)
             if doc_topic is None and chunk.start < DOC_TOPIC_WITHIN:
                 doc_topic = topics.first()
             for match_id, start, _end in self.matcher(chunk.doc):
@@ -569,6 +574,20 @@ class SyntaxEngine:
                 if args:
                     filled[obj.name] = args
         return filled
+
+
+def _section_headings(parsed, mentions) -> list[tuple[int, list]]:
+    """``(start, mentions)`` of every section heading (:func:`spacekg.segment.sections`) of the
+    parsed document, with the mentions of its heading line; empty without the text."""
+    if parsed.norm is None:
+        return []
+    from spacekg.segment import sections
+
+    out = []
+    for sec in sections(parsed.norm.text):
+        hs, he = sec.heading
+        out.append((hs, [m for m in mentions if hs <= m.start and m.end <= he]))
+    return out
 
 
 def _in_relative_clause(tok) -> bool:
