@@ -245,8 +245,11 @@ def case_marker(tok) -> str:
 
 
 def accepts(marker: str, cases) -> bool:
-    """True if ``marker`` is one of ``cases``, also after dropping a trailing は/も."""
+    """True if ``marker`` is one of ``cases``, also after dropping a trailing は/も; a bare も
+    stands for が/は."""
     if marker in cases:
+        return True
+    if marker == "も" and ("が" in cases or "は" in cases):  # 日本も参画: も stands for が/は
         return True
     for tail in TOPIC_TAIL:
         if marker.endswith(tail) and len(marker) > 1 and marker[: -len(tail)] in cases:
@@ -315,7 +318,8 @@ def local_modality(tok) -> str:
         return "irrealis"
     h, dep = tok.head, tok.dep_
     if h.i != tok.i:
-        if h.lemma_ in PLAN and dep in ("acl", "compound", "obj", "nmod", "advcl", "nsubj", "obl"):
+        named = any(c.dep_ == "compound" for c in h.children if c.i < h.i)  # アルテミス計画: a name
+        if h.lemma_ in PLAN and not named and dep in ("acl", "compound", "obj", "nmod", "advcl", "nsubj", "obl"):
             # 打ち上げる予定 / 打上げ予定 / 打ち上げを目指す / 開発を検討
             if h.lemma_ in ("検討", "提案", "要望", "期待", "希望") and dep in ("obj", "compound", "nmod"):
                 return "irrealis"
