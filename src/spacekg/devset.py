@@ -9,7 +9,8 @@ Matching (source of the method: the usual set-based precision and recall of rela
 e.g. the ACE/TAC slot-filling scorers, with entity nodes matched by name rather than by span):
 
 - a label is normalised by :func:`norm` (NFKC, case folded, white space and enclosing quotes
-  dropped), so that full-width/half-width and spacing variants are one name;
+  dropped), so that full-width/half-width and spacing variants are one name, and is also
+  matched without its punctuation (:func:`name_keys`);
 - an extracted node (``{"iri", "label"}``) is the hand-listed entity whose label or ``aka`` names
   share a normalised form with the node's label, or whose names are surface forms of the lexicon
   entry named by the node's IRI (``…/resource/<id>``);
@@ -40,6 +41,7 @@ ANY = "*"
 
 PREFIXES = {"xsd": "http://www.w3.org/2001/XMLSchema#", "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#"}
 LITERAL_RE = re.compile(r'^"(?P<value>.*)"\^\^(?P<prefix>[A-Za-z]+):(?P<local>[A-Za-z]+)$', re.S)
+LANG_RE = re.compile(r'^"(?P<value>.*)"@(?P<lang>[A-Za-z]+(-[A-Za-z0-9]+)*)$', re.S)
 INTEGER_TYPES = {"integer", "positiveInteger", "nonNegativeInteger", "int", "long", "short"}
 QUOTES = "「」『』\"'“”‘’〈〉《》【】"
 
@@ -57,7 +59,8 @@ class Literal:
     datatype: str
 
     def key(self) -> tuple[str, str]:
-        """The comparison key: integer types as one type, numbers by value, dateTime as its day."""
+        """The comparison key: integer types as one type, numbers by value, dateTime as its day,
+    strings by :func:`norm`."""
         dt, v = self.datatype, self.value.strip()
         if dt in INTEGER_TYPES or dt == "decimal":
             try:
@@ -67,6 +70,8 @@ class Literal:
                 return (dt, v)
         if dt == "dateTime":
             return ("date", v[:10])
+        if dt in ("string", "langString"):
+            return ("string", norm(v))
         return (dt, v)
 
     def __str__(self) -> str:
@@ -119,20 +124,42 @@ def norm(text: str) -> str:
     return t.strip(QUOTES + "・、。,.:：")
 
 
+def _loose(key: str) -> str:
+    return re.sub(r"[\W_]", "", key)
+
+
+ORDINAL_RE = re.compile(r"第(\d+)回")
+
+
 def name_keys(label: str) -> set[str]:
-    """The normalised forms a name can be matched by: the whole name and, for ``X(Y)`` or
-    ``X（Y）``, ``X`` and ``Y`` too (a name printed with its abbreviation)."""
-    keys = {norm(label)}
-    m = re.match(r"^(.+?)[(（](.+)[)）]$", unicodedata.normalize("NFKC", label or "").strip())
+    """The normalised forms a whole name is matched by: :func:`norm` of it, the same without
+    punctuation (``小委員会(第44回)`` = ``小委員会 第44回``, ``H-IIA`` = ``HIIA``), and for a
+    numbered meeting the ordinal moved to the front (``小委員会(第44回)`` = ``第44回小委員会``)."""
+    k = norm(label)
+    keys = {k, _loose(k)}
+    m = ORDINAL_RE.search(k)
     if m:
-        keys |= {norm(m.group(1)), norm(m.group(2))}
-    return {k for k in keys if k}
+        keys.add(f"第{m.group(1)}回" + _loose(k[:m.start()] + k[m.end():]))
+    return {x for x in keys if x}
+
+
+def part_keys(label: str) -> set[str]:
+    """For a name printed as ``X(Y)`` or ``X（Y）`` (a name with its abbreviation), the keys of
+    ``X`` and of ``Y``; these match only when no whole name does."""
+    m = re.match(r"^(.+?)[(（](.+)[)）]$", unicodedata.normalize("NFKC", label or "").strip())
+    return name_keys(m.group(1)) | name_keys(m.group(2)) if m else set()
 
 
 def parse_literal(text: str) -> Literal | None:
-    """``'"2023-09-07"^^xsd:date'`` → ``Literal("2023-09-07", "date")``; None if not a literal."""
-    m = LITERAL_RE.match(text.strip()) if isinstance(text, str) else None
-    return Literal(m.group("value"), m.group("local")) if m else None
+    """``'"2023-09-07"^^xsd:date'`` → ``Literal("2023-09-07", "date")``, ``'"主査"@ja'`` →
+    ``Literal("主査", "langString")``; None if not a literal."""
+    if not isinstance(text, str):
+        return None
+    m = LITERAL_RE.match(text.strip())
+    if m:
+        return Literal(m.group("value"), m.group("local"))
+    m = LANG_RE.match(text.strip())
+    return Literal(m.group("value"), "langString") if m else None
 
 
 def local_name(iri: str) -> str:
@@ -296,70 +323,101 @@ def ontology_axioms(graph) -> tuple[dict[str, str], set[str]]:
 class Resolver:
     """Maps names and extracted nodes to the hand-listed entities of one document.
 
+    A node is matched in this order, the first hit winning (entities in list order): a whole
+    name of the node = a whole name (label or aka) of the entity; the node's lexicon entry =
+    the lexicon entry one of the entity's names is a surface form of; a part of the node's
+    name (``X(Y)``) = a whole name of the entity; a whole name of the node = a part of the
+    entity's name. So 「国際宇宙ステーション・国際宇宙探査小委員会」 is the committee, not the meeting
+    listed as 「国際宇宙ステーション・国際宇宙探査小委員会(第53回)」.
+
     Args:
         facts: the document's fact list.
         lexicon: lexicon id → surface forms (labels and aliases) of the project's lexicon.
-        title: the document's title (an extracted subject with that label is the document).
+        title: the document's title (an extracted node without IRI and with that label is the
+            document; a node with an IRI is the document only if it is ``…/document/…``).
+        labels: IRI → label for extracted nodes printed without a label (from the new
+            entities and the label triples of the same ingest output).
     """
 
-    def __init__(self, facts: FactList, lexicon: dict[str, list[str]], title: str | None = None):
+    def __init__(self, facts: FactList, lexicon: dict[str, list[str]], title: str | None = None,
+                 labels: dict[str, str] | None = None):
         self.entities = facts.entities
         self.title = norm(title) if title else None
         self.lexicon = lexicon
+        self.labels = labels or {}
         by_form: dict[str, set[str]] = {}
         for lid, forms in lexicon.items():
             for f in forms:
                 by_form.setdefault(norm(f), set()).add(lid)
-        self.keys: list[set[str]] = []
+        self.whole: list[set[str]] = []
+        self.parts: list[set[str]] = []
+        self.lex: list[set[str]] = []
         for e in self.entities:
-            ks = {k for n in e.names() for k in name_keys(n)}
-            ks |= {"lex:" + lid for k in list(ks) for lid in by_form.get(k, ())}
-            self.keys.append(ks)
+            whole = {k for n in e.names() for k in name_keys(n)}
+            self.whole.append(whole)
+            self.parts.append({k for n in e.names() for k in part_keys(n)} - whole)
+            self.lex.append({lid for n in e.names() for lid in by_form.get(norm(n), ())})
         self.by_name = {norm(n): e.label for e in self.entities for n in e.names()}
 
     def name(self, name: str) -> str:
         """The canonical (label) id of a name used in the fact list."""
         return DOC if name == DOC else self.by_name.get(norm(name), "?" + norm(name))
 
-    def node_keys(self, node: dict) -> set[str]:
-        """Keys of an extracted node: its label(s), and its lexicon entry's id and surface forms."""
-        ks: set[str] = set()
-        for k in ("label", "text", "ja", "en"):
+    def node_names(self, node: dict) -> list[str]:
+        """Every name an extracted node carries (label, labels, ja/en, aliases, text), or the
+        label known for its IRI; a label that is just the IRI or its last segment is no name."""
+        names: list[str] = []
+        for k in ("label", "text", "ja", "en", "labels", "aliases"):
             v = node.get(k)
             if isinstance(v, dict):
-                for x in v.values():
-                    ks |= name_keys(str(x))
+                names += [str(x) for x in v.values() if x]
             elif isinstance(v, list):
-                for x in v:
-                    ks |= name_keys(str(x))
+                names += [str(x) for x in v if x]
             elif v:
-                ks |= name_keys(str(v))
-        for k in ("labels", "aliases"):
-            for x in node.get(k) or []:
-                ks |= name_keys(str(x))
-        iri = str(node.get("iri") or node.get("entity") or "")
-        slug = iri.rstrip("/").rsplit("/", 1)[-1] if "/resource/" in iri else (iri if "/" not in iri else "")
-        if slug in self.lexicon:
-            ks.add("lex:" + slug)
-            ks |= {k for f in self.lexicon[slug] for k in name_keys(f)}
+                names.append(str(v))
+        iri = str(node.get("iri") or "")
+        slug = iri.rstrip("/").rsplit("/", 1)[-1]
+        names = [n for n in names if n not in (iri, slug)]   # a placeholder label is no name
+        if not names and iri in self.labels:
+            names.append(self.labels[iri])
+        return names
+
+    def node_lexicon_id(self, node: dict) -> str | None:
+        """The lexicon id named by the node's IRI (``…/resource/<id>``) or ``entity`` field."""
+        for ref in (node.get("entity"), node.get("iri")):
+            ref = str(ref or "")
+            slug = ref.rstrip("/").rsplit("/", 1)[-1] if "/resource/" in ref else ("" if "/" in ref else ref)
+            if slug in self.lexicon:
+                return slug
+        return None
+
+    def node_keys(self, node: dict) -> set[str]:
+        """Whole-name keys of an extracted node, with its lexicon entry's surface forms."""
+        ks = {k for n in self.node_names(node) for k in name_keys(n)}
+        lid = self.node_lexicon_id(node)
+        if lid:
+            ks |= {k for f in self.lexicon[lid] for k in name_keys(f)}
         return ks
 
     def resolve(self, node: dict) -> str:
         """The canonical id of an extracted node: ``$doc``, a hand-listed label, or
         ``?<normalised label>`` when it is none of them."""
         iri = str(node.get("iri") or "")
-        label = node.get("label")
-        if "/document/" in iri or (self.title and isinstance(label, str) and norm(label) == self.title):
+        names = self.node_names(node)
+        if "/document/" in iri or (not iri and self.title and any(norm(n) == self.title for n in names)):
             return DOC
-        ks = self.node_keys(node)
-        exact = {k for k in ks if not k.startswith("lex:")}
-        for e, eks in zip(self.entities, self.keys, strict=True):
-            if exact & eks:
-                return e.label
-        for e, eks in zip(self.entities, self.keys, strict=True):
-            if ks & eks:
-                return e.label
-        return "?" + (norm(label) if isinstance(label, str) and label else iri)
+        whole = {k for n in names for k in name_keys(n)}
+        lid = self.node_lexicon_id(node)
+        lex_whole = {k for f in self.lexicon.get(lid, ()) for k in name_keys(f)} if lid else set()
+        parts = {k for n in names for k in part_keys(n)}
+        tiers = (lambda i: whole & self.whole[i], lambda i: lid in self.lex[i],
+                 lambda i: lex_whole & self.whole[i], lambda i: parts & self.whole[i],
+                 lambda i: whole & self.parts[i])
+        for test in tiers:
+            for i, e in enumerate(self.entities):
+                if test(i):
+                    return e.label
+        return "?" + (norm(names[0]) if names else iri)
 
 
 def canonical(s, p: str, o, inverse: dict[str, str], symmetric: set[str]) -> tuple:
@@ -385,7 +443,9 @@ class DocScore:
     """Scores of one document.
 
     Facts: ``facts_hand`` listed, ``facts_extracted`` distinct facts ingest printed, ``facts_tp``
-    both. Entities: ``entities_hand`` listed, ``entities_found`` of them found (a lexicon mention
+    listed facts extracted (recall), ``facts_correct`` extracted facts that are listed or entail a
+    listed one (precision; see :data:`UP_PROPERTIES`), ``facts_ignored`` triples whose predicate is
+    not an ontology property. Entities: ``entities_hand`` listed, ``entities_found`` of them found (a lexicon mention
     or a new entity), ``entities_known`` distinct lexicon entities mentioned, ``entities_new``
     new entities ingest printed and ``entities_new_tp`` of those in the list. The lists are for
     review: facts missed, facts extracted that are not in the list, entities missed, new
@@ -397,6 +457,8 @@ class DocScore:
     facts_hand: int = 0
     facts_extracted: int = 0
     facts_tp: int = 0
+    facts_correct: int = 0
+    facts_ignored: int = 0
     entities_hand: int = 0
     entities_found: int = 0
     entities_known: int = 0
@@ -423,15 +485,71 @@ def _label(node: dict) -> str:
     return str(label or node.get("iri") or "?")
 
 
+LABEL_PROPERTIES = {"label", "prefLabel", "altLabel", "name"}
+UP_PROPERTIES = {"affiliation", "memberOf"}
+"""Properties whose object may be printed more specifically than the list has it: a person's
+affiliation to a unit (有人宇宙技術部門) entails the affiliation to the body it is part of (JAXA)."""
+
+
+def _entailed(key: tuple, hand: dict, got: dict, inverse: dict[str, str]) -> set[tuple]:
+    """Facts a more specific extracted fact entails: ``X affiliation U`` (or ``memberOf``) with
+    ``U partOf O`` (stated in the list or extracted, transitively) entails ``X affiliation O``.
+    Keys are in :func:`canonical` form, so ``memberOf`` may appear as ``O hasMember X``."""
+    s, p, o = key
+    names = {inverse.get(q, q): q for q in UP_PROPERTIES}   # canonical name → written name
+    if p not in names or isinstance(o, tuple):
+        return set()
+    flipped = names[p] != p                                  # (body, hasMember, person)
+    unit, person = (s, o) if flipped else (o, s)
+    whole = inverse.get("partOf", "partOf")
+    parents: dict[str, set[str]] = {}
+    for a, q, b in list(hand) + list(got):
+        if q == whole:
+            child, parent = (b, a) if whole != "partOf" else (a, b)
+            parents.setdefault(child, set()).add(parent)
+    out, seen, todo = set(), {unit}, [unit]
+    while todo:
+        for up in parents.get(todo.pop(), ()):
+            if up not in seen:
+                seen.add(up)
+                todo.append(up)
+                out.add((up, p, person) if flipped else (person, p, up))
+    return out
+
+
+def ingest_labels(ingest: dict) -> dict[str, str]:
+    """IRI → label from an ingest output: the new entities' labels and the label triples
+    (rdfs:label, skos:prefLabel …) among its facts."""
+    out: dict[str, str] = {}
+    for e in ingest.get("entities") or []:
+        if e.get("iri") and _label(e) != str(e.get("iri")):
+            out.setdefault(str(e["iri"]), _label(e))
+    for f in ingest.get("facts") or []:
+        subj, obj = f.get("subject") or {}, f.get("object") or {}
+        if local_name(f.get("predicate", "")) in LABEL_PROPERTIES and subj.get("iri") and "value" in obj:
+            out.setdefault(str(subj["iri"]), str(obj["value"]))
+    return out
+
+
 def score_document(facts: FactList, ingest: dict, resolver: Resolver,
-                   inverse: dict[str, str], symmetric: set[str]) -> DocScore:
+                   inverse: dict[str, str], symmetric: set[str],
+                   properties: set[str] | None = None) -> DocScore:
     """Compare ``spacekg ingest FILE --json`` output with the hand-made list.
 
     ``ingest`` may lack the ``facts`` and ``entities`` keys (then nothing is extracted and recall
-    is 0); lexicon mentions (``mentions``) count as entities found, and new entities
-    (``entities``) are also scored for precision.
+    is 0). A listed entity is found if it is mentioned (lexicon ``mentions``), printed among the
+    new ``entities``, or a node of an extracted fact; new entities are also scored for precision. When ``properties`` (the ontology's property
+    local names) is given, extracted triples with other predicates (rdf:type, rdfs:label,
+    dcterms:issued …) are not facts of the list's kind: they are counted in ``facts_ignored``
+    and not scored.
     """
     out = DocScore(facts.doc)
+    resolver.labels = {**ingest_labels(ingest), **resolver.labels}
+
+    def shown(node: dict) -> str:
+        names = resolver.node_names(node)
+        return names[0] if names else _label(node)
+
     hand: dict[tuple, str] = {}
     for f in facts.facts:
         o = f.o if isinstance(f.o, Literal) else resolver.name(f.o)
@@ -442,12 +560,18 @@ def score_document(facts: FactList, ingest: dict, resolver: Resolver,
         subj, obj = f.get("subject") or {}, f.get("object") or {}
         lit = _literal_of(obj)
         p = local_name(f.get("predicate", ""))
+        if properties is not None and p not in properties:
+            out.facts_ignored += 1
+            continue
         key = canonical(resolver.resolve(subj), p, lit if lit else resolver.resolve(obj), inverse, symmetric)
-        got.setdefault(key, f"{_label(subj)} —{p}→ {lit if lit else _label(obj)}  [{f.get('rule', '?')}]")
-    tp = set(hand) & set(got)
-    out.facts_hand, out.facts_extracted, out.facts_tp = len(hand), len(got), len(tp)
+        got.setdefault(key, f"{shown(subj)} —{p}→ {lit if lit else shown(obj)}  [{f.get('rule', '?')}]")
+    entailed = {k: _entailed(k, hand, got, inverse) for k in got}
+    tp = {k for k in hand if k in got or any(k in e for e in entailed.values())}
+    correct = {k for k in got if k in hand or entailed[k] & hand.keys()}
+    out.facts_hand, out.facts_extracted = len(hand), len(got)
+    out.facts_tp, out.facts_correct = len(tp), len(correct)
     out.missed_facts = [v for k, v in hand.items() if k not in tp]
-    out.unexpected_facts = sorted(v for k, v in got.items() if k not in tp)
+    out.unexpected_facts = sorted(v for k, v in got.items() if k not in correct)
 
     labels = {e.label for e in facts.entities}
     found: set[str] = set()
@@ -457,8 +581,12 @@ def score_document(facts: FactList, ingest: dict, resolver: Resolver,
     new: dict[str, tuple[str, str]] = {}
     for e in ingest.get("entities") or []:
         ident = str(e.get("iri") or norm(_label(e)))
-        new.setdefault(ident, (resolver.resolve(e), f"{_label(e)} ({e.get('class')})"))
+        new.setdefault(ident, (resolver.resolve(e), f"{shown(e)} ({e.get('class')})"))
     found |= {r for r, _ in new.values()}
+    for f in ingest.get("facts") or []:      # nodes of extracted facts are in the graph too
+        for n in (f.get("subject") or {}, f.get("object") or {}):
+            if n.get("iri") and "/resource/" in str(n["iri"]):
+                found.add(resolver.resolve(n))
     out.entities_hand = len(labels)
     out.entities_found = len(found & labels)
     out.entities_known = len(known)
