@@ -135,20 +135,16 @@ class Pipeline:
         return DocAnalysis(source, norm, mentions, values, matches, found)
 
     def syntax_matches(self, source: Source, norm: Normalised, mentions: list[Mention],
-                       values: list, classes: dict | None = None, entity_iri=None) -> list[Match]:
+                       values: list) -> list[Match]:
         """Facts of the syntactic and discourse rules (:mod:`spacekg.extract`) for one
-        document: its GiNZA parse (cached), its values anchored to the document's date.
-
-        ``classes`` (id → class names with superclasses) and ``entity_iri`` (id → IRI) admit
-        mentions of entities that are not in the lexicon (new entities found in the document);
-        see :meth:`spacekg.extract.syntax.SyntaxEngine.apply`."""
+        document: its GiNZA parse (cached), its values anchored to the document's date."""
         from spacekg.extract.discourse import anchor_values, document_date
         from spacekg.extract.parse import parse_document
 
         parsed = parse_document(source.id, norm)
         doc_date = document_date(source.meta, norm.text, values)
         anchored = anchor_values(norm.text, values, doc_date)
-        return self.syntax.apply(parsed, mentions, anchored, doc_date, classes, entity_iri)
+        return self.syntax.apply(parsed, mentions, anchored, doc_date)
 
 
 def load_syntax_engine(folder: Path, ontology: Ontology, resolver: TermResolver, classes_of):
