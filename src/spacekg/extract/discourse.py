@@ -112,6 +112,11 @@ class Topics:
         self.section = list(section)
         self.items = []  # (sentence start token index, token)
         for sent in ctx.chunk.doc.sents:
+            root = sent.root
+            if root.pos_ in ("NOUN", "PROPN") and case_marker(root) in TOPIC_MARKERS:
+                # a fragment whose root is its topic (the parser cut 「XとYは、…実施|取決めに署名」
+                # after a verbal noun): the topic carries on to the next sentence
+                self.items.append((sent.start, root))
             for tok in sent:
                 if tok.head.i == sent.root.i and tok.dep_ in ("nsubj", "obl", "dislocated") \
                         and case_marker(tok) in (*TOPIC_MARKERS, "には") and tok.i < sent.root.i:
