@@ -454,6 +454,13 @@ class SyntaxEngine:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
+        # a date that opens the sentence as its time adverbial (「2024年4月10日(日本時間)、…が署名
+        # された」) belongs to its main predicate
+        for role in rule.frame.values():
+            if role.value == "date" and not filled.get(role.name) and not _in_relative_clause(pred):
+                lead = ctx.leading_date(pred.sent)
+                if lead is not None:
+                    filled[role.name] = [lead]
         # chained clause or a governing 予定/目指す: share the subject of the other clause
         subject_roles = [r for r in rule.frame.values()
                          if ("を" in r.cases if passive else set(r.cases) & {"が", "は"})]
@@ -645,6 +652,9 @@ def _before(value, doc_date: str | None) -> bool:
 _APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)」』][\s)」』]*)?$")
 
 
+_LEAD_TAIL = re.compile(r"\s*(?:\([^()]{1,12}\))?\s*[、,]")
+
+
 class _Chunk:
     """Mentions and values of one chunk, looked up by token."""
 
@@ -664,6 +674,27 @@ class _Chunk:
             right = pred.head.i
         doc = pred.doc
         return (self.chunk.start + pred.idx, self.chunk.start + doc[right].idx + len(doc[right].text))
+
+    def leading_date(self, sent) -> Arg | None:
+        """A date value that opens ``sent`` and is closed by 、 (after an optional bracket such
+        as (日本時間)), or opens the previous sentence when that one is a topic fragment."""
+        doc = sent.doc
+        starts = [sent.start]
+        if sent.start > 0:
+            prev = doc[sent.start - 1].sent
+            if prev.root.pos_ in ("NOUN", "PROPN") and case_marker(prev.root) in ("は", "とは", "では"):
+                starts.insert(0, prev.start)
+        text = doc.text
+        for st in starts:
+            i = doc[st].idx
+            while i < len(text) and text[i] in " ・-○◯●⚫▶➢":
+                i += 1
+            for v in self.values:
+                vs = v.start - self.chunk.start
+                if vs == i and v.kind == "date":
+                    if _LEAD_TAIL.match(text, v.end - self.chunk.start):
+                        return Arg(None, v, v.start, v.end)
+        return None
 
     def arg_of(self, tok, role: Role) -> Arg | None:
         """The entity mention or value the nominal ``tok`` stands for, if of ``role``'s kind."""
