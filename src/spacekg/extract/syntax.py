@@ -553,10 +553,14 @@ class SyntaxEngine:
         if pred.pos_ in ("NOUN", "PROPN"):  # 「JAXAによるSLIMの開発」: による parsed under SLIM
             children += [g for c in children if c.dep_ == "nmod" and c.i < pred.i
                          for g in c.children if g.dep_ == "nmod" and case_marker(g) in PASSIVE_AGENT]
-        for child in children:
+        between = []  # 「AとBとの間で」: A and B are the arguments marked との間で
+        for c in children:
+            if c.lemma_ == "間" and c.i < pred.i and case_marker(c) in ("で", "において", "にて"):
+                between += [g for g in c.children if g.i < c.i and case_marker(g) in ("との", "と")]
+        for child in [*children, *between]:
             if child.dep_ not in ARG_DEPS or child.i > pred.i:
                 continue
-            marker = case_marker(child)
+            marker = "との間で" if any(child.i == b.i for b in between) else case_marker(child)
             if not marker:
                 continue
             for role in rule.frame.values():
@@ -567,7 +571,7 @@ class SyntaxEngine:
                     if "を" in cases:
                         cases = ("が", "は")
                     elif "が" in cases or "は" in cases:
-                        cases = tuple(PASSIVE_AGENT)
+                        cases = tuple(PASSIVE_AGENT) + tuple(c for c in cases if c not in ("が", "は"))
                 if not accepts(marker, cases):
                     continue
                 args = [a for a in (ctx.arg_of(t, role) for t in conjuncts(child)) if a]
