@@ -659,6 +659,11 @@ _APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)�
 _LEAD_TAIL = re.compile(r"\s*(?:\([^()]{1,12}\))?\s*[、,]")
 
 
+#: A title after a person's name (盛山正仁|文部科学大臣, ネルソン|NASA長官): the phrase is the person.
+_TITLE = re.compile(r"\s*[^\s、。()]{0,12}?(?:大臣|長官|副長官|総裁|理事長|理事|首相|総理|大統領|大使|会長|"
+                    r"社長|委員長|主査|委員|局長|部長|課長|室長|所長|教授|准教授|博士|氏|議員|知事)\s*")
+
+
 class _Chunk:
     """Mentions and values of one chunk, looked up by token."""
 
@@ -713,15 +718,19 @@ class _Chunk:
                 if role.value in item_tags(v) or role.value == v.kind:
                     return Arg(None, v, min(v.start, ps), max(v.end, pe))
             return None
-        cands = [m for m in self.mentions if m.start < he and hs < m.end]
-        if not cands:  # the head is no mention: a mention the phrase ends with, or in apposition
-            text = self.chunk.doc.text  # (新型補給機(HTV-X), 探査機「はやぶさ2」)
-            cands = [m for m in self.mentions if ps <= m.start and m.end <= pe
-                     and _APPOSITION.match(text, m.end - base, pe - base)]
-        for m in reversed(cands):
-            for eid in (m.entity, *m.alternatives):
-                if set(role.classes) & set(self.classes_of.get(eid, ())):
-                    return Arg(eid, None, min(m.start, ps), max(m.end, pe))
+        head = [m for m in self.mentions if m.start < he and hs < m.end]
+        text = self.chunk.doc.text
+        # else a mention the phrase ends with, or in apposition (新型補給機(HTV-X),
+        # 探査機「はやぶさ2」), or a person before a title (盛山正仁文部科学大臣)
+        inner = [m for m in self.mentions if ps <= m.start and m.end <= pe and m not in head
+                 and (_APPOSITION.match(text, m.end - base, pe - base)
+                      or ("Person" in self.classes_of.get(m.entity, ())
+                          and _TITLE.fullmatch(text, m.end - base, pe - base)))]
+        for cands in (head, inner):
+            for m in reversed(cands):
+                for eid in (m.entity, *m.alternatives):
+                    if set(role.classes) & set(self.classes_of.get(eid, ())):
+                        return Arg(eid, None, min(m.start, ps), max(m.end, pe))
         return None
 
 
