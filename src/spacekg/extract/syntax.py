@@ -464,7 +464,8 @@ class SyntaxEngine:
         # chained clause or a governing 予定/目指す: share the subject of the other clause
         subject_roles = [r for r in rule.frame.values()
                          if ("を" in r.cases if passive else set(r.cases) & {"が", "は"})]
-        for subj in subject_roles:
+        partner_roles = [r for r in rule.frame.values() if "と" in r.cases and r not in subject_roles]
+        for subj in [*subject_roles, *partner_roles]:
             if filled.get(subj.name):
                 continue
             for other in (pred.head, *[c for c in pred.children if c.dep_ == "advcl"]):
@@ -477,6 +478,8 @@ class SyntaxEngine:
                 if args.get(subj.name):
                     filled[subj.name] = args[subj.name]
                     break
+            if subj in partner_roles:
+                continue  # a partner (と) is shared along a clause chain, never a topic
             if not filled.get(subj.name) and not _overt_subject(pred, passive) \
                     and not _in_relative_clause(pred) \
                     and (pred.pos_ == "VERB" or light is not None or not topics.remote_only(pred)):
