@@ -180,6 +180,7 @@ def test_ingest_json_prints_facts_with_spans_and_quotes(tmp_path):
     got = {(f["subject"]["label"], f["predicate"].rsplit("#")[-1],
             f["object"].get("label") or f["object"]["value"]) for f in facts}
     assert ("火星衛星探査計画", "plannedLaunchDate", "2026") in got
+    assert {f.get("as_of") for f in facts if "planned" in f["qualifiers"]} == {"2025-12-01"}
     assert not any(p == "launchDate" for _, p, _ in got)
     assert {s for s, p, _ in got if p == "develops"} == {"宇宙航空研究開発機構", "フランス国立宇宙研究センター"}
     for f in facts:
