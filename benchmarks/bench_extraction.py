@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     print("-" * len(head))
     for s in scores:
         print(f"{s.doc:<34} {s.facts_hand:>5} {s.facts_extracted:>5} {s.facts_tp:>4} "
-              f"{fmt(ratio(s.facts_tp, s.facts_extracted))} {fmt(ratio(s.facts_tp, s.facts_hand))}   "
+              f"{fmt(ratio(s.facts_correct, s.facts_extracted))} {fmt(ratio(s.facts_tp, s.facts_hand))}   "
               f"{s.entities_hand:>4} {s.entities_known:>4} {s.entities_new:>4} {s.entities_found:>5} "
               f"{fmt(ratio(s.entities_new_tp, s.entities_new))} "
               f"{fmt(ratio(s.entities_found, s.entities_hand))}"
@@ -136,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         values = [v for v in values if v is not None]
         return sum(values) / len(values) if values else None
 
-    micro = {"fact_precision": ratio(total("facts_tp"), total("facts_extracted")),
+    micro = {"fact_precision": ratio(total("facts_correct"), total("facts_extracted")),
              "fact_recall": ratio(total("facts_tp"), total("facts_hand")),
              "new_entity_precision": ratio(total("entities_new_tp"), total("entities_new")),
              "entity_recall": ratio(total("entities_found"), total("entities_hand"))}
-    macro = {"fact_precision": mean(ratio(s.facts_tp, s.facts_extracted) for s in scores),
+    macro = {"fact_precision": mean(ratio(s.facts_correct, s.facts_extracted) for s in scores),
              "fact_recall": mean(ratio(s.facts_tp, s.facts_hand) for s in scores),
              "new_entity_precision": mean(ratio(s.entities_new_tp, s.entities_new) for s in scores),
              "entity_recall": mean(ratio(s.entities_found, s.entities_hand) for s in scores)}
@@ -158,7 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         def t(attr, group=group):
             return sum(getattr(x, attr) for x in group)
         print(f"{'  ' + kind + f' ({len(group)})':<34} {t('facts_hand'):>5} {t('facts_extracted'):>5} "
-              f"{t('facts_tp'):>4} {fmt(ratio(t('facts_tp'), t('facts_extracted')))} "
+              f"{t('facts_tp'):>4} {fmt(ratio(t('facts_correct'), t('facts_extracted')))} "
               f"{fmt(ratio(t('facts_tp'), t('facts_hand')))}   {t('entities_hand'):>4} {t('entities_known'):>4} "
               f"{t('entities_new'):>4} {t('entities_found'):>5} {fmt(ratio(t('entities_new_tp'), t('entities_new')))} "
               f"{fmt(ratio(t('entities_found'), t('entities_hand')))}")
@@ -166,7 +166,8 @@ def main(argv: list[str] | None = None) -> int:
     if any(fl.absent or fl.absent_entities for fl in lists.values()):
         print("absent facts or entities extracted (planned read as done, negated, not an entity): "
               f"{total_violations}")
-    print("Columns: facts listed, distinct facts extracted, both, precision, recall; entities listed,\n"
+    print("Columns: facts listed, distinct facts extracted, listed facts extracted, precision (extracted\n"
+          "facts listed or entailing a listed one), recall; entities listed,\n"
           "lexicon entities mentioned, new entities printed, listed entities found (mention or new),\n"
           "precision of the new entities, recall of the listed entities.")
     ignored = sum(s.facts_ignored for s in scores)

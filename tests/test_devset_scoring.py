@@ -260,3 +260,28 @@ def test_whole_names_win_over_parts_and_unlabelled_nodes_take_their_label(axioms
     s = score_document(fl, ingest, Resolver(fl, {}), inverse, symmetric, set(ontology.properties))
     assert (s.facts_extracted, s.facts_tp, s.facts_ignored) == (2, 2, 2)
     assert "動向について" not in s.missed_entities     # a node of a fact is found
+
+
+def test_affiliation_to_a_unit_entails_the_listed_body_and_ordinals_move(axioms):
+    inverse, symmetric = axioms
+    fl = FactList("m", [HandEntity("小委員会(第44回)", "Meeting"), HandEntity("小川 志保", "Person"),
+                        HandEntity("JAXA", "SpaceAgency"), HandEntity("有人宇宙技術部門", "Organization"),
+                        HandEntity("きぼう利用センター", "Organization"), HandEntity("部会", "Committee"),
+                        HandEntity("小委員会", "Committee")],
+                  [HandFact("小川 志保", "affiliation", "JAXA"), HandFact("有人宇宙技術部門", "partOf", "JAXA"),
+                   HandFact("きぼう利用センター", "partOf", "有人宇宙技術部門"), HandFact("小委員会", "partOf", "部会"),
+                   HandFact("小川 志保", "memberOf", "部会"),
+                   HandFact("小委員会(第44回)", "meetingNumber", Literal("44", "positiveInteger"))])
+    ingest = {"facts": [
+        {"subject": node("小川 志保"), "predicate": SK + "affiliation", "object": node("きぼう利用センター")},
+        {"subject": node("小委員会"), "predicate": SK + "hasMember", "object": node("小川 志保")},
+        {"subject": node("第44回小委員会"), "predicate": SK + "meetingNumber",
+         "object": {"value": "44", "datatype": XSD + "positiveInteger"}},
+        {"subject": node("小川 志保"), "predicate": SK + "affiliation", "object": node("部会")}]}
+    s = score_document(fl, ingest, Resolver(fl, {}), inverse, symmetric)
+    # affiliation to きぼう利用センター entails the one to JAXA (two partOf steps);
+    # membership of 小委員会 entails that of 部会; the meeting matches with its ordinal in front
+    assert s.missed_facts == ["有人宇宙技術部門 —partOf→ JAXA", "きぼう利用センター —partOf→ 有人宇宙技術部門",
+                              "小委員会 —partOf→ 部会"]
+    assert (s.facts_extracted, s.facts_correct) == (4, 3)
+    assert s.unexpected_facts == ["小川 志保 —affiliation→ 部会  [?]"]

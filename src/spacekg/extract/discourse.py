@@ -4,7 +4,9 @@
   打ち上げられた。2024年1月20日に月面に着陸した。」 A clause without its subject takes the topic
   (a nominal marked は) of a clause that governs it in the same sentence (「我が国は、ISS計画へ
   の参加を通じ…」), else the sentence-level topic of the nearest earlier sentence of the same
-  paragraph, when that topic is an entity of the class the role needs (:class:`Topics`).
+  paragraph, else — for a finite verb — the entity its section's heading names, else the
+  document's first topic, when that topic is an entity of the class the role needs
+  (:class:`Topics`).
 * **Dates.** The document's date anchors 本日 (today: the document's date), 同日 (the same
   day: the last full date before it in the paragraph, else the document's date) and dates
   printed without a year (10月26日: the year of the last dated expression before it in the
@@ -102,13 +104,19 @@ class Topics:
             article or a press release.
     """
 
-    def __init__(self, ctx, doc_topic=None):
+    def __init__(self, ctx, doc_topic=None, section=()):
         from spacekg.extract.syntax import case_marker
 
         self.ctx = ctx
         self.doc_topic = doc_topic
+        self.section = list(section)
         self.items = []  # (sentence start token index, token)
         for sent in ctx.chunk.doc.sents:
+            root = sent.root
+            if root.pos_ in ("NOUN", "PROPN") and case_marker(root) in TOPIC_MARKERS:
+                # a fragment whose root is its topic (the parser cut 「XとYは、…実施|取決めに署名」
+                # after a verbal noun): the topic carries on to the next sentence
+                self.items.append((sent.start, root))
             for tok in sent:
                 if tok.head.i == sent.root.i and tok.dep_ in ("nsubj", "obl", "dislocated") \
                         and case_marker(tok) in (*TOPIC_MARKERS, "には") and tok.i < sent.root.i:
@@ -150,6 +158,13 @@ class Topics:
             if case_marker(tok) not in TOPIC_MARKERS:
                 return None
             return _args(tok, role, ctx)
+        if not any(s < start for s, _ in self.items):
+            from spacekg.extract.syntax import Arg
+
+            for m in self.section:
+                for eid in (m.entity, *m.alternatives):
+                    if set(role.classes) & set(ctx.classes_of.get(eid, ())):
+                        return [Arg(eid, None, m.start, m.end, remote=True)]
         if self.doc_topic is not None and not any(s < start for s, _ in self.items):
             dctx, dtok = self.doc_topic
             found = _args(dtok, role, dctx)

@@ -6,12 +6,14 @@ Each record::
      "predicate": IRI,
      "object": {"iri", "label", "span"} | {"value", "datatype"},
      "rule": rule id, "quote": original text of "span", "span": [start, end],
-     "qualifiers": [...]}
+     "qualifiers": [...], "as_of": document date (plans only)}
 
 Spans are ``[start, end)`` code-point offsets into the original file. A subject's or
 object's ``span`` is the mention of that entity inside the fact's passage (the first one),
 or ``None`` when the passage names it only through a discourse rule (a dropped subject
-filled from an earlier topic) or a constant of the rule.
+filled from an earlier topic) or a constant of the rule. A planned fact (qualifier
+``planned``) carries ``as_of``: the document's date, the date as of which the plan is stated
+(:func:`spacekg.extract.discourse.document_date`).
 """
 
 from __future__ import annotations
@@ -44,17 +46,23 @@ def _entity(pipe, analysis, iri, span) -> dict:
 def fact_records(pipe, analysis) -> list[dict]:
     """The facts of ``analysis.matches`` (a :class:`spacekg.build.DocAnalysis`) as records
     (module docstring), in text order."""
+    from spacekg.extract.discourse import document_date
+
     out = []
     text = analysis.source.text
+    as_of = document_date(analysis.source.meta, analysis.norm.text, analysis.values)
     for m in analysis.matches:
         s, e = analysis.norm.to_original(*m.span)
         if isinstance(m.o, Literal):
             obj = {"value": str(m.o), "datatype": str(m.o.datatype) if m.o.datatype else None}
         else:
             obj = _entity(pipe, analysis, m.o, m.span)
-        out.append({"subject": _entity(pipe, analysis, m.s, m.span), "predicate": str(m.p),
-                    "object": obj, "rule": m.producer, "quote": text[s:e], "span": [s, e],
-                    "qualifiers": sorted(m.qualifiers)})
+        rec = {"subject": _entity(pipe, analysis, m.s, m.span), "predicate": str(m.p),
+               "object": obj, "rule": m.producer, "quote": text[s:e], "span": [s, e],
+               "qualifiers": sorted(m.qualifiers)}
+        if "planned" in m.qualifiers:
+            rec["as_of"] = as_of
+        out.append(rec)
     return out
 
 
@@ -64,5 +72,7 @@ def fact_line(rec: dict) -> str:
     obj = o["label"] if "label" in o else f'"{o["value"]}"^^<{o["datatype"]}>'
     pred = rec["predicate"].rsplit("#", 1)[-1].rsplit("/", 1)[-1]
     q = f" ({', '.join(rec['qualifiers'])})" if rec.get("qualifiers") else ""
+    if rec.get("as_of"):
+        q += f" as of {rec['as_of']}"
     return (f"{rec['span'][0]:>6}-{rec['span'][1]:<6} {rec['rule']}: {rec['subject']['label']} "
             f"—{pred}→ {obj}{q}  «{rec['quote']}»")

@@ -80,7 +80,7 @@ TITLE_MARKERS = {"に関する", "について", "に係る", "にかかる", "�
                  "に向けて", "に関し", "に関して", "についての", "に関する検討"}
 #: Light verbs whose object is a verbal noun carrying the meaning (着陸に成功する, 開発を行う).
 LIGHT = {"する", "行う", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
-         "開始", "推進"}
+         "開始", "推進", "通ずる", "通じる"}
 COORD_MARKS = {"と", "、", "・", ",", "及び", "および", "並びに", "や"}
 TOPIC_TAIL = ("は", "も")
 PASSIVE_AGENT = ["によって", "により", "による"]
@@ -245,8 +245,11 @@ def case_marker(tok) -> str:
 
 
 def accepts(marker: str, cases) -> bool:
-    """True if ``marker`` is one of ``cases``, also after dropping a trailing は/も."""
+    """True if ``marker`` is one of ``cases``, also after dropping a trailing は/も; a bare も
+    stands for が/は."""
     if marker in cases:
+        return True
+    if marker == "も" and ("が" in cases or "は" in cases):  # 日本も参画: も stands for が/は
         return True
     for tail in TOPIC_TAIL:
         if marker.endswith(tail) and len(marker) > 1 and marker[: -len(tail)] in cases:
@@ -315,7 +318,8 @@ def local_modality(tok) -> str:
         return "irrealis"
     h, dep = tok.head, tok.dep_
     if h.i != tok.i:
-        if h.lemma_ in PLAN and dep in ("acl", "compound", "obj", "nmod", "advcl", "nsubj", "obl"):
+        named = any(c.dep_ == "compound" for c in h.children if c.i < h.i)  # アルテミス計画: a name
+        if h.lemma_ in PLAN and not named and dep in ("acl", "compound", "obj", "nmod", "advcl", "nsubj", "obl"):
             # 打ち上げる予定 / 打上げ予定 / 打ち上げを目指す / 開発を検討
             if h.lemma_ in ("検討", "提案", "要望", "期待", "希望") and dep in ("obj", "compound", "nmod"):
                 return "irrealis"
@@ -392,6 +396,8 @@ class SyntaxEngine:
         values = sorted(values, key=lambda v: v.start)
         mi = vi = 0
         doc_topic = None
+        headings = _section_headings(parsed, mentions)
+        hi = 0
         for chunk in parsed.chunks:
             s0, e0 = chunk.start, chunk.end
             while mi < len(mentions) and mentions[mi].end <= s0:
@@ -403,7 +409,10 @@ class SyntaxEngine:
             if not ms:
                 continue
             ctx = _Chunk(chunk, ms, vs, classes_of)
-            topics = Topics(ctx, doc_topic)
+            while hi + 1 < len(headings) and headings[hi + 1][0] <= chunk.start:
+                hi += 1
+            section = headings[hi][1] if headings and headings[hi][0] < chunk.start else []
+            topics = Topics(ctx, doc_topic, section)
             if doc_topic is None and chunk.start < DOC_TOPIC_WITHIN:
                 doc_topic = topics.first()
             for match_id, start, _end in self.matcher(chunk.doc):
@@ -445,10 +454,18 @@ class SyntaxEngine:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
+        # a date that opens the sentence as its time adverbial (「2024年4月10日(日本時間)、…が署名
+        # された」) belongs to its main predicate
+        for role in rule.frame.values():
+            if role.value == "date" and not filled.get(role.name) and not _in_relative_clause(pred):
+                lead = ctx.leading_date(pred.sent)
+                if lead is not None:
+                    filled[role.name] = [lead]
         # chained clause or a governing 予定/目指す: share the subject of the other clause
         subject_roles = [r for r in rule.frame.values()
                          if ("を" in r.cases if passive else set(r.cases) & {"が", "は"})]
-        for subj in subject_roles:
+        partner_roles = [r for r in rule.frame.values() if "と" in r.cases and r not in subject_roles]
+        for subj in [*subject_roles, *partner_roles]:
             if filled.get(subj.name):
                 continue
             for other in (pred.head, *[c for c in pred.children if c.dep_ == "advcl"]):
@@ -461,6 +478,8 @@ class SyntaxEngine:
                 if args.get(subj.name):
                     filled[subj.name] = args[subj.name]
                     break
+            if subj in partner_roles:
+                continue  # a partner (と) is shared along a clause chain, never a topic
             if not filled.get(subj.name) and not _overt_subject(pred, passive) \
                     and not _in_relative_clause(pred) \
                     and (pred.pos_ == "VERB" or light is not None or not topics.remote_only(pred)):
@@ -537,10 +556,14 @@ class SyntaxEngine:
         if pred.pos_ in ("NOUN", "PROPN"):  # 「JAXAによるSLIMの開発」: による parsed under SLIM
             children += [g for c in children if c.dep_ == "nmod" and c.i < pred.i
                          for g in c.children if g.dep_ == "nmod" and case_marker(g) in PASSIVE_AGENT]
-        for child in children:
+        between = []  # 「AとBとの間で」: A and B are the arguments marked との間で
+        for c in children:
+            if c.lemma_ == "間" and c.i < pred.i and case_marker(c) in ("で", "において", "にて"):
+                between += [g for g in c.children if g.i < c.i and case_marker(g) in ("との", "と")]
+        for child in [*children, *between]:
             if child.dep_ not in ARG_DEPS or child.i > pred.i:
                 continue
-            marker = case_marker(child)
+            marker = "との間で" if any(child.i == b.i for b in between) else case_marker(child)
             if not marker:
                 continue
             for role in rule.frame.values():
@@ -551,7 +574,7 @@ class SyntaxEngine:
                     if "を" in cases:
                         cases = ("が", "は")
                     elif "が" in cases or "は" in cases:
-                        cases = tuple(PASSIVE_AGENT)
+                        cases = tuple(PASSIVE_AGENT) + tuple(c for c in cases if c not in ("が", "は"))
                 if not accepts(marker, cases):
                     continue
                 args = [a for a in (ctx.arg_of(t, role) for t in conjuncts(child)) if a]
@@ -569,6 +592,20 @@ class SyntaxEngine:
                 if args:
                     filled[obj.name] = args
         return filled
+
+
+def _section_headings(parsed, mentions) -> list[tuple[int, list]]:
+    """``(start, mentions)`` of every section heading (:func:`spacekg.segment.sections`) of the
+    parsed document, with the mentions of its heading line; empty without the text."""
+    if parsed.norm is None:
+        return []
+    from spacekg.segment import sections
+
+    out = []
+    for sec in sections(parsed.norm.text):
+        hs, he = sec.heading
+        out.append((hs, [m for m in mentions if hs <= m.start and m.end <= he]))
+    return out
 
 
 def _in_relative_clause(tok) -> bool:
@@ -622,6 +659,14 @@ def _before(value, doc_date: str | None) -> bool:
 _APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)」』][\s)」』]*)?$")
 
 
+_LEAD_TAIL = re.compile(r"\s*(?:\([^()]{1,12}\))?\s*[、,]")
+
+
+#: A title after a person's name (盛山正仁|文部科学大臣, ネルソン|NASA長官): the phrase is the person.
+_TITLE = re.compile(r"\s*[^\s、。()]{0,12}?(?:大臣|長官|副長官|総裁|理事長|理事|首相|総理|大統領|大使|会長|"
+                    r"社長|委員長|主査|委員|局長|部長|課長|室長|所長|教授|准教授|博士|氏|議員|知事)\s*")
+
+
 class _Chunk:
     """Mentions and values of one chunk, looked up by token."""
 
@@ -642,6 +687,27 @@ class _Chunk:
         doc = pred.doc
         return (self.chunk.start + pred.idx, self.chunk.start + doc[right].idx + len(doc[right].text))
 
+    def leading_date(self, sent) -> Arg | None:
+        """A date value that opens ``sent`` and is closed by 、 (after an optional bracket such
+        as (日本時間)), or opens the previous sentence when that one is a topic fragment."""
+        doc = sent.doc
+        starts = [sent.start]
+        if sent.start > 0:
+            prev = doc[sent.start - 1].sent
+            if prev.root.pos_ in ("NOUN", "PROPN") and case_marker(prev.root) in ("は", "とは", "では"):
+                starts.insert(0, prev.start)
+        text = doc.text
+        for st in starts:
+            i = doc[st].idx
+            while i < len(text) and text[i] in " ・-○◯●⚫▶➢":
+                i += 1
+            for v in self.values:
+                vs = v.start - self.chunk.start
+                if vs == i and v.kind == "date":
+                    if _LEAD_TAIL.match(text, v.end - self.chunk.start):
+                        return Arg(None, v, v.start, v.end)
+        return None
+
     def arg_of(self, tok, role: Role) -> Arg | None:
         """The entity mention or value the nominal ``tok`` stands for, if of ``role``'s kind."""
         base = self.chunk.start
@@ -655,15 +721,19 @@ class _Chunk:
                 if role.value in item_tags(v) or role.value == v.kind:
                     return Arg(None, v, min(v.start, ps), max(v.end, pe))
             return None
-        cands = [m for m in self.mentions if m.start < he and hs < m.end]
-        if not cands:  # the head is no mention: a mention the phrase ends with, or in apposition
-            text = self.chunk.doc.text  # (新型補給機(HTV-X), 探査機「はやぶさ2」)
-            cands = [m for m in self.mentions if ps <= m.start and m.end <= pe
-                     and _APPOSITION.match(text, m.end - base, pe - base)]
-        for m in reversed(cands):
-            for eid in (m.entity, *m.alternatives):
-                if set(role.classes) & set(self.classes_of.get(eid, ())):
-                    return Arg(eid, None, min(m.start, ps), max(m.end, pe))
+        head = [m for m in self.mentions if m.start < he and hs < m.end]
+        text = self.chunk.doc.text
+        # else a mention the phrase ends with, or in apposition (新型補給機(HTV-X),
+        # 探査機「はやぶさ2」), or a person before a title (盛山正仁文部科学大臣)
+        inner = [m for m in self.mentions if ps <= m.start and m.end <= pe and m not in head
+                 and (_APPOSITION.match(text, m.end - base, pe - base)
+                      or ("Person" in self.classes_of.get(m.entity, ())
+                          and _TITLE.fullmatch(text, m.end - base, pe - base)))]
+        for cands in (head, inner):
+            for m in reversed(cands):
+                for eid in (m.entity, *m.alternatives):
+                    if set(role.classes) & set(self.classes_of.get(eid, ())):
+                        return Arg(eid, None, min(m.start, ps), max(m.end, pe))
         return None
 
 
