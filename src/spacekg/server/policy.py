@@ -104,7 +104,10 @@ def decode_escapes(text: str) -> str:
     def sub(m):
         cp = int(m.group(1) or m.group(2), 16)
         if cp > 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
-            raise PolicyError(400, f"bad query: {m.group()} is not a Unicode character")
+            line = text.count("\n", 0, m.start()) + 1
+            col = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+            raise PolicyError(400, f"bad query: error at {line}:{col}: {m.group()} is not a Unicode "
+                                   "character (SPARQL 1.1 Query §19.2)")
         return chr(cp)
 
     return _ESCAPE.sub(sub, text)
