@@ -20,13 +20,16 @@ assets: ## Install the browser's JavaScript libraries from the npm lockfile and 
 	  node copy-vendor.js; \
 	fi
 
-system-deps: ## Install what the tests need outside Python: Chromium (browser tests), a Java runtime (HermiT)
+system-deps: ## Install what the tests need outside Python: Chromium (browser tests), a Java runtime (HermiT), Virtuoso (store tests)
 	@command -v chromium >/dev/null 2>&1 || command -v /usr/bin/chromium >/dev/null 2>&1 || \
 	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || \
 	    echo "warning: could not install chromium; browser tests will be skipped"; }
 	@command -v java >/dev/null 2>&1 || \
 	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null) || \
 	    echo "warning: could not install Java; the consistency check will be skipped"; }
+	@command -v virtuoso-t >/dev/null 2>&1 || \
+	  { (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq virtuoso-opensource >/dev/null) || \
+	    echo "warning: could not install virtuoso-opensource; the Virtuoso store tests will be skipped"; }
 
 build: setup ## Build the knowledge graph into $(OUT)/ (N-Quads, TriG, Turtle, JSON-LD, report)
 	spacekg build --out $(OUT)
