@@ -183,7 +183,7 @@ class BuildResult:
 
 
 def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
-                  progress=None, reason: bool = True) -> BuildResult:
+                  progress=None, reason: bool = True, cache=None) -> BuildResult:
     """Run the pipeline over the corpus and return the named graphs.
 
     Args:
@@ -191,6 +191,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         iris: namespaces (default base).
         progress: optional callable ``(message: str)`` for progress lines.
         reason: run the inference stage when it is available.
+        cache: an :class:`spacekg.cache.ExtractionCache` (``True``: the default folder) to
+            reuse the analyses of unchanged documents; ``None``: analyse every document.
 
     Raises:
         SpacekgError: a malformed input; the message names the file and line.
@@ -207,12 +209,19 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     timings["load"] = time.perf_counter() - t0
 
     t = time.perf_counter()
+    if cache is True:
+        from spacekg.cache import ExtractionCache, default_cache_dir, inputs_fingerprint
+
+        cache = ExtractionCache(default_cache_dir(), inputs_fingerprint(paths))
+    analyse = pipe.analyse if cache is None else (lambda src: cache.analyse(pipe, src))
     analyses = []
     for i, src in enumerate(sources, 1):
-        analyses.append(pipe.analyse(src))
+        analyses.append(analyse(src))
         say(f"[{i}/{len(sources)}] {src.id}: {len(analyses[-1].mentions)} mentions, "
             f"{len(analyses[-1].matches)} rule matches")
     timings["extract"] = time.perf_counter() - t
+    if cache is not None:
+        say(f"extraction cache: {cache.hits} documents reused, {cache.misses} analysed")
 
     t = time.perf_counter()
     by_id = {s.id: s for s in sources}

@@ -144,8 +144,11 @@ def report_text(data: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def publish(result, out: Path) -> dict:
+def publish(result, out: Path, extra: dict[str, str] | None = None) -> dict:
     """Write every output file into ``out`` atomically and return the report data.
+
+    Args:
+        extra: more files to write into ``out`` with them (name → text).
 
     Raises:
         OSError: the folder cannot be written (the previous output stays in place).
@@ -160,6 +163,8 @@ def publish(result, out: Path) -> dict:
         (tmp / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")
         (tmp / "report.md").write_text(report_text(data), encoding="utf-8")
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
         old = out.with_name(out.name + ".old")
         if old.exists():
             shutil.rmtree(old)
