@@ -71,15 +71,20 @@ PREFIXES = {
 def write_formats(nquads: str, out: Path, base: str) -> None:
     """Write N-Quads, TriG, Turtle (union of the graphs) and JSON-LD into ``out``."""
     (out / "spacekg.nq").write_text(nquads, encoding="utf-8")
-    quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    nq = out / "spacekg.nq"
+
+    def quads():  # streamed from the file: no list of every quad is held
+        return ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS)
+
     prefixes = {**PREFIXES, "sk": base + "ontology#", "skr": base + "resource/"}
     with open(out / "spacekg.trig", "wb") as f:
-        ox.serialize(quads, f, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+        ox.serialize(quads(), f, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    triples = sorted({q.triple for q in quads()}, key=str)
     with open(out / "spacekg.ttl", "wb") as f:
         ox.serialize(triples, f, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    del triples
     with open(out / "spacekg.jsonld", "wb") as f:
-        ox.serialize(quads, f, format=ox.RdfFormat.JSON_LD)
+        ox.serialize(quads(), f, format=ox.RdfFormat.JSON_LD)
 
 
 def report_data(result) -> dict:
