@@ -72,7 +72,7 @@ def _auth(credentials):
     class ChallengeAuth(AuthBase):
         def __init__(self):
             self.digest = HTTPDigestAuth(*credentials)
-            self.basic = HTTPBasicAuth(*credentials)
+            self.basic = HTTPBasicAuth(*(c.encode("utf-8") for c in credentials))  # RFC 7617 UTF-8
             self.scheme = None
 
         def __call__(self, r):
