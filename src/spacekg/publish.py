@@ -23,10 +23,14 @@ FILES = {"spacekg.nq": ox.RdfFormat.N_QUADS, "spacekg.trig": ox.RdfFormat.TRIG,
 
 def sorted_nquads(ds: Dataset) -> str:
     """The dataset as N-Quads, one quad per line, lines sorted (named graphs only)."""
-    from rdflib import BNode
+    from rdflib import BNode, Literal
     from rdflib.compare import to_canonical_graph
 
     lines = set()
+    # terms recur (predicates, classes, documents): each is written once (rdflib's n3() checks
+    # every IRI, the slowest part of this function on large graphs)
+    iri_text: dict = {}
+    obj_text: dict = {}
     for graph in ds.graphs():
         gid = graph.identifier
         if isinstance(gid, BNode) or len(graph) == 0:
@@ -34,8 +38,21 @@ def sorted_nquads(ds: Dataset) -> str:
         has_bnodes = any(isinstance(t, BNode) for triple in graph for t in triple)
         # blank nodes (e.g. owl:unionOf lists of the ontology) get canonical labels
         triples = to_canonical_graph(graph) if has_bnodes else graph
+        g = gid.n3()
         for s, p, o in triples:
-            lines.add(f"{s.n3()} {p.n3()} {_nt(o)} {gid.n3()} .")
+            st = iri_text.get(s)
+            if st is None:
+                st = iri_text[s] = s.n3()
+            pt = iri_text.get(p)
+            if pt is None:
+                pt = iri_text[p] = p.n3()
+            # literals keyed by their exact form: rdflib's equality ignores the case of
+            # language tags, and the output must keep each literal as it is
+            key = (str(o), o.language, o.datatype) if isinstance(o, Literal) else o
+            ot = obj_text.get(key)
+            if ot is None:
+                ot = obj_text[key] = _nt(o)
+            lines.add(f"{st} {pt} {ot} {g} .")
     return "\n".join(sorted(lines)) + "\n"
 
 

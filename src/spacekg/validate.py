@@ -367,11 +367,21 @@ def dataset_store(ds):
 
     store = ox.Store()
     quads = []
+    terms: dict = {}  # each recurring term converted once
+
+    def conv(t):
+        # literals keyed by their exact form (rdflib's equality ignores language-tag case)
+        key = (str(t), t.language, t.datatype) if isinstance(t, Literal) else t
+        x = terms.get(key)
+        if x is None:
+            x = terms[key] = _ox(t)
+        return x
+
     for graph in ds.graphs():
         if isinstance(graph.identifier, BNode) or not len(graph):
             continue
         gid = ox.NamedNode(str(graph.identifier))
-        quads.extend(ox.Quad(_ox(s), _ox(p), _ox(o), gid) for s, p, o in graph)
+        quads.extend(ox.Quad(conv(s), conv(p), conv(o), gid) for s, p, o in graph)
     store.bulk_extend(quads)
     return store
 
