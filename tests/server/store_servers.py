@@ -164,7 +164,7 @@ class OxigraphServer:
             try:
                 requests.get(self.query, params={"query": "ASK {}"}, timeout=2)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.05)
         self.stop()
         raise RuntimeError("oxigraph serve did not start")
