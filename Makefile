@@ -62,12 +62,13 @@ $(VENDOR): server/package-lock.json server/copy-vendor.js
 	cd server && npm ci --no-audit --no-fund --loglevel=error && node copy-vendor.js
 	@touch $@
 
-system-deps: ## Install what the tests need outside Python (as root, apt-get): Chromium, Noto CJK fonts, Java, nginx
+system-deps: ## Install what the tests need outside Python (as root, apt-get): Chromium, Noto CJK fonts, Java, nginx, Virtuoso
 	@missing=""; \
 	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
 	fc-list 2>/dev/null | grep -q "Noto Sans CJK" || missing="$$missing fonts-noto-cjk"; \
 	command -v java >/dev/null 2>&1 || missing="$$missing default-jre-headless"; \
 	{ command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx; } || missing="$$missing nginx"; \
+	command -v virtuoso-t >/dev/null 2>&1 || missing="$$missing virtuoso-opensource"; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
 	if [ "$(ROOT_USER)" = yes ] && command -v apt-get >/dev/null; then \
 	  echo "installing:$$missing"; \
@@ -77,6 +78,8 @@ system-deps: ## Install what the tests need outside Python (as root, apt-get): C
 	  echo "not root (or no apt-get): not installing$$missing."; \
 	  case "$$missing" in *chromium*|*fonts-noto-cjk*) echo "  skipped: the browser tests (tests/e2e) need chromium and fonts-noto-cjk";; esac; \
 	  case "$$missing" in *default-jre*) echo "  skipped: the HermiT consistency check needs Java";; esac; \
+	  case "$$missing" in *nginx*) echo "  skipped: the reverse-proxy test needs nginx";; esac; \
+	  case "$$missing" in *virtuoso*) echo "  skipped: the Virtuoso store tests need virtuoso-opensource";; esac; \
 	  echo "  (sudo apt-get install$$missing, then make test again)"; \
 	fi
 

@@ -82,3 +82,19 @@ def test_hermit_input_has_only_owl2_datatypes(built, iris):
     dts = {o.datatype for _, _, o in g if isinstance(o, Literal) and o.datatype is not None}
     assert dts <= consistency.OWL2_DATATYPES
     assert (iris.sk.dateValue, OWL.equivalentClass, None) not in g
+
+
+@needs_java
+def test_large_graph_checks_a_module_that_keeps_the_culprit(built, iris):
+    """Above max_triples HermiT sees the TBox, the disjointness suspects and a sample: the
+    report says so, and SLIM typed an Organization is still found."""
+    ds = small_copy(built, iris, [(iris.res["slim"], RDF.type, iris.sk.Organization)])
+    whole = len(consistency.dl_graph(ds, iris))
+    report = consistency.check(ds, iris, max_triples=whole // 2)
+    assert report.scope.startswith("module: TBox + ") and "disjointness suspects" in report.scope
+    assert report.triples < whole
+    assert report.consistent is False
+    assert [iri for iri, _ in report.culprits] == [str(iris.res["slim"])]
+    assert "module:" in report.summary()
+    ok = consistency.check(built.dataset, iris, max_triples=whole // 2)
+    assert ok.consistent is True and ok.scope.startswith("module:"), ok.summary()

@@ -92,6 +92,7 @@ class DocAnalysis:
     matches: list[Match]
     candidates: list
     entities: dict = field(default_factory=dict)  # new entities found in it (extract.entities)
+    minted_ids: frozenset = frozenset()  # which of ``entities`` layout rules minted
 
 
 @dataclass
@@ -151,7 +152,13 @@ class Pipeline:
         matches = sorted(matches, key=lambda m: (m.span, m.producer, str(m.s), str(m.p), str(m.o)))
         found = cand.find_candidates(norm.text, mentions)
         return DocAnalysis(source, norm, mentions, values, matches, found,
-                           extra.entities if extra else {})
+                           extra.entities if extra else {}, extra.minted_ids if extra else frozenset())
+
+    def restore(self, analysis: DocAnalysis) -> None:
+        """Register the new entities of a cached ``analysis`` with this pipeline, as
+        :meth:`analyse` did when it made it (:class:`spacekg.cache.ExtractionCache` calls this)."""
+        if self.extras is not None and analysis.entities:
+            self.extras.restore(analysis.entities, analysis.minted_ids)
 
 
     def parse(self, source: Source, norm: Normalised):
@@ -277,7 +284,7 @@ class BuildResult:
 
 
 def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
-                  progress=None, reason: bool = True, curation: bool = True) -> BuildResult:
+                  progress=None, reason: bool = True, curation: bool = True, cache=None) -> BuildResult:
     """Run the pipeline over the corpus and return the named graphs.
 
     Args:
@@ -287,6 +294,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         reason: run the inference stage when it is available.
         curation: load the curated statements of ``paths.curated``; ``False`` builds from the
             rules alone (benchmarks/bench_rule_coverage.py), leaving the files untouched.
+        cache: an :class:`spacekg.cache.ExtractionCache` (``True``: the default folder) to
+            reuse the analyses of unchanged documents; ``None``: analyse every document.
 
     Raises:
         SpacekgError: a malformed input; the message names the file and line.
@@ -303,12 +312,19 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     timings["load"] = time.perf_counter() - t0
 
     t = time.perf_counter()
+    if cache is True:
+        from spacekg.cache import ExtractionCache, default_cache_dir, inputs_fingerprint
+
+        cache = ExtractionCache(default_cache_dir(), inputs_fingerprint(paths))
+    analyse = pipe.analyse if cache is None else (lambda src: cache.analyse(pipe, src))
     analyses = []
     for i, src in enumerate(sources, 1):
-        analyses.append(pipe.analyse(src))
+        analyses.append(analyse(src))
         say(f"[{i}/{len(sources)}] {src.id}: {len(analyses[-1].mentions)} mentions, "
             f"{len(analyses[-1].matches)} rule matches")
     timings["extract"] = time.perf_counter() - t
+    if cache is not None:
+        say(f"extraction cache: {cache.hits} documents reused, {cache.misses} analysed")
 
     t = time.perf_counter()
     by_id = {s.id: s for s in sources}

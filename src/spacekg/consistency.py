@@ -13,6 +13,12 @@ explain it, by label. Individuals are localised by HermiT itself: the ABox is sp
 and a half that is inconsistent with the ontology on its own is split again (each individual
 with all its assertions and the types of its neighbours), down to single individuals.
 
+Scale: when ontology + data exceed ``max_triples`` (default 100,000), HermiT runs on a
+*module* instead: the TBox, every individual whose OWL 2 RL types hold two disjoint classes
+(``disjoint_suspects``, found on the whole graph by the Rust OWL 2 RL reasoner), and a sample of
+the other individuals chosen by the SHA-1 of their IRI (deterministic), each with its
+assertions and its neighbours' types; the report's ``scope`` says which was checked.
+
 Java: HermiT runs in a Java VM. Without ``java`` on the PATH the check is *skipped* and the
 report says so (``skipped`` is set); it never passes silently.
 """
@@ -66,14 +72,16 @@ class ConsistencyReport:
     skipped: str | None = None
     seconds: float = 0.0
     triples: int = 0
+    scope: str = "whole graph"
 
     def summary(self) -> str:
         """One line per finding, readable."""
         if self.skipped:
             return f"consistency check SKIPPED: {self.skipped}"
         if self.consistent and not self.unsatisfiable:
-            return f"consistent (HermiT, {self.triples} triples, {self.seconds:.1f} s)"
-        lines = [f"{'consistent' if self.consistent else 'INCONSISTENT'} (HermiT, {self.seconds:.1f} s)"]
+            return f"consistent (HermiT, {self.triples} triples, {self.scope}, {self.seconds:.1f} s)"
+        lines = [f"{'consistent' if self.consistent else 'INCONSISTENT'} (HermiT, {self.scope}, "
+                 f"{self.seconds:.1f} s)"]
         lines += [f"  unsatisfiable class: {label} <{iri}>" for iri, label in self.unsatisfiable]
         lines += [f"  inconsistent individual: {label} <{iri}>" for iri, label in self.culprits]
         if not self.consistent and not self.culprits:
@@ -218,13 +226,38 @@ def localise(tbox: Graph, abox: dict, individuals: list, depth: int = 0) -> list
             + localise(tbox, abox, individuals[mid:], depth + 1))
 
 
-def check(ds, iris: IRIs, *, localise_culprits: bool = True) -> ConsistencyReport:
-    """Check ontology + data with HermiT.
+#: above this many triples HermiT checks a module (see the module docstring)
+MAX_TRIPLES = 100_000
+
+
+def module(g: Graph, iris: IRIs, max_triples: int) -> tuple[Graph, str]:
+    """The TBox, the disjointness suspects and a deterministic sample of the other individuals,
+    within about ``max_triples``; returns (graph, description of the scope)."""
+    import hashlib
+
+    tbox, abox = _split(g, iris)
+    suspects = [i for i in disjoint_suspects(g) if i in abox]
+    rest = sorted((i for i in abox if i not in set(suspects)),
+                  key=lambda i: hashlib.sha1(str(i).encode()).hexdigest())
+    chosen, size = list(suspects), len(tbox) + sum(len(abox[i]) for i in suspects)
+    for ind in rest:
+        if size + len(abox[ind]) > max_triples:
+            break
+        chosen.append(ind)
+        size += len(abox[ind])
+    scope = (f"module: TBox + {len(chosen)} of {len(abox)} individuals ({len(suspects)} disjointness "
+             f"suspects, the rest sampled by SHA-1 of the IRI) of {len(g)} triples")
+    return _with(tbox, abox, chosen), scope
+
+
+def check(ds, iris: IRIs, *, localise_culprits: bool = True, max_triples: int = MAX_TRIPLES) -> ConsistencyReport:
+    """Check ontology + data with HermiT (on a module when larger than ``max_triples``).
 
     Args:
         ds: rdflib Dataset of a build.
         iris: namespaces.
         localise_culprits: when inconsistent, find the individuals responsible (more HermiT runs).
+        max_triples: size above which a module is checked instead of the whole (0: never).
 
     Returns:
         ConsistencyReport; ``skipped`` says why when Java is missing.
@@ -237,6 +270,9 @@ def check(ds, iris: IRIs, *, localise_culprits: bool = True) -> ConsistencyRepor
         return ConsistencyReport(None, skipped="no Java runtime (`java` not on PATH): install a JRE "
                                  "(e.g. apt-get install default-jre-headless) to run HermiT")
     g = dl_graph(ds, iris)
+    scope = "whole graph"
+    if max_triples and len(g) > max_triples:
+        g, scope = module(g, iris, max_triples)
     consistent, unsat = _hermit(g)
     culprits = []
     if not consistent and localise_culprits:
@@ -246,4 +282,4 @@ def check(ds, iris: IRIs, *, localise_culprits: bool = True) -> ConsistencyRepor
         if not culprits:
             culprits = localise(tbox, abox, sorted(abox, key=str))
     return ConsistencyReport(consistent, _labels(g, unsat), _labels(g, culprits),
-                             seconds=time.perf_counter() - t0, triples=len(g))
+                             seconds=time.perf_counter() - t0, triples=len(g), scope=scope)

@@ -24,10 +24,14 @@ FILES = {"spacekg.nq": ox.RdfFormat.N_QUADS, "spacekg.trig": ox.RdfFormat.TRIG,
 
 def sorted_nquads(ds: Dataset) -> str:
     """The dataset as N-Quads, one quad per line, lines sorted (named graphs only)."""
-    from rdflib import BNode
+    from rdflib import BNode, Literal
     from rdflib.compare import to_canonical_graph
 
     lines = set()
+    # terms recur (predicates, classes, documents): each is written once (rdflib's n3() checks
+    # every IRI, the slowest part of this function on large graphs)
+    iri_text: dict = {}
+    obj_text: dict = {}
     for graph in ds.graphs():
         gid = graph.identifier
         if isinstance(gid, BNode) or len(graph) == 0:
@@ -35,8 +39,21 @@ def sorted_nquads(ds: Dataset) -> str:
         has_bnodes = any(isinstance(t, BNode) for triple in graph for t in triple)
         # blank nodes (e.g. owl:unionOf lists of the ontology) get canonical labels
         triples = to_canonical_graph(graph) if has_bnodes else graph
+        g = gid.n3()
         for s, p, o in triples:
-            lines.add(f"{s.n3()} {p.n3()} {_nt(o)} {gid.n3()} .")
+            st = iri_text.get(s)
+            if st is None:
+                st = iri_text[s] = s.n3()
+            pt = iri_text.get(p)
+            if pt is None:
+                pt = iri_text[p] = p.n3()
+            # literals keyed by their exact form: rdflib's equality ignores the case of
+            # language tags, and the output must keep each literal as it is
+            key = (str(o), o.language, o.datatype) if isinstance(o, Literal) else o
+            ot = obj_text.get(key)
+            if ot is None:
+                ot = obj_text[key] = _nt(o)
+            lines.add(f"{st} {pt} {ot} {g} .")
     return "\n".join(sorted(lines)) + "\n"
 
 
@@ -72,15 +89,20 @@ PREFIXES = {
 def write_formats(nquads: str, out: Path, base: str) -> None:
     """Write N-Quads, TriG, Turtle (union of the graphs) and JSON-LD into ``out``."""
     (out / "spacekg.nq").write_text(nquads, encoding="utf-8")
-    quads = list(ox.parse(nquads.encode("utf-8"), format=ox.RdfFormat.N_QUADS))
+    nq = out / "spacekg.nq"
+
+    def quads():  # streamed from the file: no list of every quad is held
+        return ox.parse(path=str(nq), format=ox.RdfFormat.N_QUADS)
+
     prefixes = {**PREFIXES, "sk": base + "ontology#", "skr": base + "resource/"}
     with open(out / "spacekg.trig", "wb") as f:
-        ox.serialize(quads, f, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    triples = sorted({ox.Triple(q.subject, q.predicate, q.object) for q in quads}, key=str)
+        ox.serialize(quads(), f, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    triples = sorted({q.triple for q in quads()}, key=str)
     with open(out / "spacekg.ttl", "wb") as f:
         ox.serialize(triples, f, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    del triples
     with open(out / "spacekg.jsonld", "wb") as f:
-        ox.serialize(quads, f, format=ox.RdfFormat.JSON_LD)
+        ox.serialize(quads(), f, format=ox.RdfFormat.JSON_LD)
 
 
 def report_data(result) -> dict:
@@ -160,8 +182,11 @@ def sssom_text(result) -> str:
     return sssom_tsv(result.pipeline.lexicon, result.pipeline.ontology)
 
 
-def publish(result, out: Path) -> dict:
+def publish(result, out: Path, extra: dict[str, str] | None = None) -> dict:
     """Write every output file into ``out`` atomically and return the report data.
+
+    Args:
+        extra: more files to write into ``out`` with them (name → text).
 
     Raises:
         OSError: the folder cannot be written (the previous output stays in place).
@@ -177,6 +202,8 @@ def publish(result, out: Path) -> dict:
                                          encoding="utf-8")
         (tmp / "report.md").write_text(report_text(data), encoding="utf-8")
         (tmp / "spacekg.sssom.tsv").write_text(sssom_text(result), encoding="utf-8")
+        for name, text in (extra or {}).items():
+            (tmp / name).write_text(text, encoding="utf-8")
         old = out.with_name(out.name + ".old")
         if old.exists():
             shutil.rmtree(old)

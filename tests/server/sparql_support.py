@@ -48,7 +48,7 @@ class LiveServer:
             try:
                 requests.get(self.endpoint, params={"query": "ASK {}"}, timeout=2)
                 return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # a slow start is not a failure
                 time.sleep(0.1)
         self.stop()
         raise RuntimeError("spacekg serve did not start in time")

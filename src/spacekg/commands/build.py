@@ -18,18 +18,46 @@ from spacekg.config import IRIs, configured_base
 @click.option("--base", default=None, help="Base IRI (default: $SPACEKG_BASE or https://w3id.org/spacekg/).")
 @click.option("--no-reason", is_flag=True, help="Skip the inference stage.")
 @click.option("--no-validate", is_flag=True, help="Skip SHACL validation (not for publishing).")
+@click.option("--no-cache", is_flag=True,
+              help="Analyse every document again instead of reusing the extraction cache "
+                   "($SPACEKG_CACHE_DIR, default .cache/spacekg/).")
+@click.option("--prune-cache", is_flag=True, help="Delete the cache entries this build did not use.")
+@click.option("--force", is_flag=True, help="Build even when OUT was built from the same inputs.")
 @click.option("--quiet", is_flag=True, help="No progress lines.")
-def build_cmd(out: Path, base: str | None, no_reason: bool, no_validate: bool, quiet: bool):
-    """Build the knowledge graph from data/sources into OUT (N-Quads, TriG, Turtle, JSON-LD, report)."""
-    from spacekg.build import build_dataset
+def build_cmd(out: Path, base: str | None, no_reason: bool, no_validate: bool, no_cache: bool,
+              prune_cache: bool, force: bool, quiet: bool):
+    """Build the knowledge graph from data/sources into OUT (N-Quads, TriG, Turtle, JSON-LD, report).
+
+    Documents whose analysis is in the extraction cache (same document, lexicon, rules,
+    ontology and code) are not analysed again; the output is the same as without the cache.
+    When OUT was built from exactly the same inputs, code and options, nothing is done.
+    """
+    from spacekg.build import Paths, build_dataset
     from spacekg.publish import publish
 
     def say(msg):
         if not quiet:
             click.echo(f"· {msg}", err=True)
 
+    from spacekg.cache import build_inputs_hash
+
     iris = IRIs(base or configured_base())
-    result = build_dataset(iris=iris, progress=say, reason=not no_reason)
+    stamp = out / "inputs.sha256"
+    inputs = build_inputs_hash(Paths(), base=iris.base,
+                               options=f"reason={not no_reason} validate={not no_validate}")
+    if not force and (out / "spacekg.nq").is_file() and stamp.is_file() \
+            and stamp.read_text(encoding="ascii").strip() == inputs:
+        say(f"{out} is up to date (same inputs, code and options; --force rebuilds)")
+        click.echo(f"{out}/spacekg.nq")
+        return
+    cache = None
+    if not no_cache:
+        from spacekg.cache import ExtractionCache, default_cache_dir, inputs_fingerprint
+
+        cache = ExtractionCache(default_cache_dir(), inputs_fingerprint(Paths()))
+    result = build_dataset(iris=iris, progress=say, reason=not no_reason, cache=cache)
+    if cache is not None and prune_cache:
+        say(f"extraction cache: {cache.prune()} unused entries deleted")
     if not no_validate:
         try:
             from spacekg import validate as validation
@@ -38,7 +66,7 @@ def build_cmd(out: Path, base: str | None, no_reason: bool, no_validate: bool, q
         if validation is not None and hasattr(validation, "gate"):
             say("validating (SHACL shapes, violation queries)")
             validation.gate(result, progress=say)
-    data = publish(result, out)
+    data = publish(result, out, extra={"inputs.sha256": inputs + "\n"})
     _refresh_sssom(out, iris, say)
     say(f"wrote {out}/spacekg.nq ({data['triples']} quads, {data['entities']} entities, "
         f"{data['stated_facts']} stated facts) in {result.timings['total']:.1f} s")

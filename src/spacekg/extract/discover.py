@@ -32,6 +32,7 @@ class ExtraResult:
     mentions: list
     entities: dict[str, NewEntity] = field(default_factory=dict)
     matches: list[Match] = field(default_factory=list)
+    minted_ids: frozenset = frozenset()  # which of ``entities`` layout rules minted
 
 
 class Extras:
@@ -101,11 +102,24 @@ class Extras:
         matches += self.layout.apply(text, disc.mentions, values, doc_iri, breaks, minted)
         minted = {k: v for k, v in minted.items() if k not in self.finder.lexicon}
         for node in minted.values():
-            self.resolver.entity_ids.add(node.id)
-            self.classes_of.setdefault(node.id, sorted(set().union(
-                *(self.ontology.superclasses.get(c, {c}) for c in node.classes))))
-            self.minted.setdefault(node.id, node)
-        return ExtraResult(disc.mentions, {**disc.entities, **minted}, matches)
+            self._register_minted(node)
+        return ExtraResult(disc.mentions, {**disc.entities, **minted}, matches, frozenset(minted))
+
+    def _register_minted(self, node: NewEntity) -> None:
+        self.resolver.entity_ids.add(node.id)
+        self.classes_of.setdefault(node.id, sorted(set().union(
+            *(self.ontology.superclasses.get(c, {c}) for c in node.classes))))
+        self.minted.setdefault(node.id, node)
+
+    def restore(self, entities: dict[str, NewEntity], minted_ids=frozenset()) -> None:
+        """Register again what :meth:`run` registered for one document, from its cached
+        analysis (``DocAnalysis.entities`` and ``.minted_ids``), in document order, so a build
+        that reuses cached analyses describes the same entities as a cold one."""
+        for key, ent in entities.items():
+            if key in minted_ids:
+                self._register_minted(ent)
+            else:
+                self.register(ent)
 
 
 def joined_breaks(norm) -> list[int]:

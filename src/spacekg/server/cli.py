@@ -206,4 +206,45 @@ def _load_store(config: dict) -> None:
         raise SpacekgError(load.stderr.strip().removeprefix("error: ") or "loading the store failed")
 
 
-COMMANDS = [serve]
+@click.command("publish")
+@click.option("--store-url", required=True,
+              help="SPARQL 1.1 query endpoint of the target store (credentials: http://user:pw@host/…).")
+@click.option("--update-url", help="Its SPARQL 1.1 update endpoint [default: --store-url].")
+@click.option("--graph-store", "graph_store",
+              help="Its Graph Store Protocol endpoint (?graph=); graphs are then PUT instead of "
+                   "written with SPARQL Update.")
+@click.option("--build-dir", default="build", show_default=True, type=click.Path(file_okay=False),
+              help="Where `spacekg build` wrote spacekg.nq.")
+@click.option("--chunk", type=int,
+              help="Triples per request [default: 50000 through the Graph Store, 500 through Update].")
+@click.option("--timeout", default=600.0, show_default=True, type=float,
+              help="Seconds to wait for each request.")
+@click.option("--quiet", is_flag=True, help="No progress lines.")
+def publish_cmd(store_url, update_url, graph_store, build_dir, chunk, timeout, quiet):
+    """Load the build (BUILD_DIR/spacekg.nq) into a SPARQL 1.1 store, graph by graph, replacing
+    what the last publish wrote; `spacekg serve --store-url` then serves it."""
+    from pathlib import Path
+
+    from spacekg.errors import SpacekgError
+    from spacekg.server.deploy import publish_build
+    from spacekg.server.store import QueryError, RemoteStore, StoreUnavailable
+
+    nq = Path(build_dir) / "spacekg.nq"
+    if not nq.is_file():
+        raise SpacekgError(f"{nq} does not exist: run `spacekg build` first")
+    store = RemoteStore(store_url, update_url or store_url, timeout=timeout, graph_store_url=graph_store)
+
+    def say(msg):
+        if not quiet:
+            click.echo(f"· {msg}", err=True)
+
+    try:
+        rep = publish_build(nq, store, chunk=max(1, chunk) if chunk else None, progress=say)
+    except (StoreUnavailable, QueryError) as exc:
+        raise SpacekgError(f"publishing to {store_url} failed: {exc}") from None
+    click.echo(f"published {sum(rep.graphs.values())} triples in {len(rep.graphs)} graphs "
+               f"({rep.method}, {rep.requests} requests, {rep.seconds:.1f} s)"
+               + (f"; dropped {len(rep.dropped)} graphs no longer built" if rep.dropped else ""))
+
+
+COMMANDS = [serve, publish_cmd]

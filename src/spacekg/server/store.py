@@ -642,6 +642,8 @@ def open_store(config: dict) -> Store:
     dg = config.get("SPACEKG_DEFAULT_GRAPH", "union")
     allow = list(config.get("SPACEKG_SERVICE_ALLOW") or [])
     if config.get("SPACEKG_STORE_URL"):
+        from spacekg.server.remote import RemoteStore
+
         return RemoteStore(config["SPACEKG_STORE_URL"], config.get("SPACEKG_UPDATE_URL"), dg,
                            timeout=float(config.get("SPACEKG_TIMEOUT") or 30), service_allow=allow)
     return open_embedded(data=config.get("SPACEKG_DATA"), store_dir=config.get("SPACEKG_STORE_DIR"),
@@ -671,7 +673,14 @@ def get_store(app=None) -> Store:
     return st
 
 
-from spacekg.server.remote import RemoteStore  # noqa: E402  (it builds on the classes above)
+def __getattr__(name):  # RemoteStore re-exported lazily: spacekg.server.remote builds on this module
+    if name == "RemoteStore":
+        from spacekg.server.remote import RemoteStore
 
-__all__ = ["EmbeddedStore", "QueryError", "ServiceNotAllowed", "RawResult", "RemoteStore", "Store", "StoreUnavailable",
+        return RemoteStore
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+__all__ = [  # noqa: F822  (RemoteStore: see __getattr__)
+    "EmbeddedStore", "QueryError", "ServiceNotAllowed", "RawResult", "RemoteStore", "Store", "StoreUnavailable",
            "get_store", "open_store", "to_oxigraph", "to_rdflib"]
