@@ -177,3 +177,17 @@ def test_entity_as_trig_and_nquads_keeps_graphs(app, client):
     r = client.get(path(fact["s"]) + ".nq")
     assert r.status_code == 200 and r.mimetype == "application/n-quads"
     assert client.get(path(fact["s"]), query_string={"format": "nonsense"}).status_code == 406
+
+
+def test_query_link_opened_by_an_html_only_browser_runs_on_the_query_page(client):
+    """``/sparql?query=…`` asked for HTML alone is sent to the query page, which runs it; any
+    other Accept (a wildcard, a result syntax) still gets the protocol's answer."""
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    r = client.get("/sparql", query_string={"query": q}, headers={"Accept": "text/html"})
+    assert r.status_code == 303
+    loc = r.headers["Location"]
+    assert "/query?" in loc and "run=1" in loc
+    page = client.get(loc).get_data(as_text=True)
+    assert "COUNT" in page
+    r = client.get("/sparql", query_string={"query": q}, headers={"Accept": "text/html, */*;q=0.1"})
+    assert r.status_code == 200 and r.mimetype == "application/sparql-results+json"

@@ -7,7 +7,7 @@ import logging
 from http import HTTPStatus
 from urllib.parse import parse_qs, quote, urlsplit
 
-from spacekg.server.sparql import CORS_HEADERS, FORM_TYPE, QUERY_TYPE, ProtocolError, answer_query
+from spacekg.server.sparql import CORS_HEADERS, FORM_TYPE, QUERY_TYPE, ProtocolError, answer_query, html_only
 
 log = logging.getLogger("spacekg.server.sparql")
 
@@ -56,6 +56,8 @@ class FastQueryPath:
     def _parse(self, environ):
         """``(query, default graphs, named graphs, format)`` or ``None`` to let Flask decide."""
         method = environ.get("REQUEST_METHOD")
+        if method == "GET" and html_only(environ.get("HTTP_ACCEPT")):
+            return None  # a browser asking for HTML only: Flask sends it to the query page
         qs = parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True, errors="strict")
         if "update" in qs:
             return None

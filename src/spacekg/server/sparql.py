@@ -199,6 +199,10 @@ def endpoint():
             if _browser_wants_html():  # a person opening the endpoint: the query page (YASGUI)
                 return redirect(url_for("browse.query_page"), 303)
             return _service_description()
+        if html_only(request.headers.get("Accept")) and not request.args.get("format") \
+                and "browse.query_page" in current_app.view_functions:
+            # a link opened in a browser that accepts nothing but HTML: the query page runs it
+            return redirect(url_for("browse.query_page", query=query, run=1), 303)
         return _run_query(query)
     # POST
     mt = request.mimetype
@@ -224,6 +228,15 @@ def endpoint():
         return _run_update(_body_text())
     raise ProtocolError(415, f"unsupported Content-Type {mt!r}: use {FORM_TYPE}, {QUERY_TYPE} "
                              f"or {UPDATE_TYPE}")
+
+
+def html_only(accept: str | None) -> bool:
+    """True when an ``Accept`` header names only HTML media types (``text/html``,
+    ``application/xhtml+xml``) with q > 0: no result or RDF syntax, no wildcard, would do."""
+    from werkzeug.http import parse_accept_header
+
+    types = {mt for mt, q in parse_accept_header(accept or "") if q > 0}
+    return bool(types) and types <= {"text/html", "application/xhtml+xml"}
 
 
 def _browser_wants_html() -> bool:
