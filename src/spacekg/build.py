@@ -82,6 +82,7 @@ class DocAnalysis:
     values: list
     matches: list[Match]
     candidates: list
+    entities: dict = field(default_factory=dict)  # new entities found in it (extract.entities)
 
 
 @dataclass
@@ -100,6 +101,7 @@ class Pipeline:
     engine: RuleEngine
     classes_of: dict[str, list[str]] = field(default_factory=dict)
     syntax: object | None = None  # spacekg.extract.syntax.SyntaxEngine
+    extras: object = None  # spacekg.extract.discover.Extras: new entities and layout rules
 
     @classmethod
     def load(cls, paths: Paths, iris: IRIs, doc_ids=()) -> Pipeline:
@@ -119,32 +121,62 @@ class Pipeline:
                 resolver.predicate(str(triple[1]))
         engine = RuleEngine(rules, resolver, classes_of)
         syntax = load_syntax_engine(paths.syntax_rules, ontology, resolver, classes_of)
-        return cls(iris, ontology, lexicon, MentionFinder(lexicon), resolver, engine, classes_of,
+        pipe = cls(iris, ontology, lexicon, MentionFinder(lexicon), resolver, engine, classes_of,
                    syntax)
+        pipe.extras = _load_extras(paths, pipe)
+        return pipe
 
     def analyse(self, source: Source) -> DocAnalysis:
         """Normalise one document and find its mentions, values, rule matches, candidates."""
         norm = normalise(source.text)
         values = find_values(norm.text)
         mentions = drop_short_in_values(self.finder.find(norm.text), values)
+        parsed = self.parse(source, norm) if self.syntax is not None else None
+        extra = _run_extras(self, source, norm, mentions, values, parsed)
+        mentions = extra.mentions if extra else mentions
         matches = self.engine.apply(norm.text, mentions, values)
         if self.syntax is not None:
-            matches = sorted(set(matches) | set(self.syntax_matches(source, norm, mentions, values)),
-                             key=lambda m: (m.span, m.producer, str(m.s), str(m.p), str(m.o)))
+            matches = set(matches) | set(self.syntax_matches(source, norm, mentions, values, parsed))
+        if extra and extra.matches:
+            matches = set(matches) | set(extra.matches)
+        matches = sorted(matches, key=lambda m: (m.span, m.producer, str(m.s), str(m.p), str(m.o)))
         found = cand.find_candidates(norm.text, mentions)
-        return DocAnalysis(source, norm, mentions, values, matches, found)
+        return DocAnalysis(source, norm, mentions, values, matches, found,
+                           extra.entities if extra else {})
+
+
+    def parse(self, source: Source, norm: Normalised):
+        """The document's GiNZA parse (:func:`spacekg.extract.parse.parse_document`, cached)."""
+        from spacekg.extract.parse import parse_document
+
+        return parse_document(source.id, norm)
 
     def syntax_matches(self, source: Source, norm: Normalised, mentions: list[Mention],
-                       values: list) -> list[Match]:
+                       values: list, parsed=None) -> list[Match]:
         """Facts of the syntactic and discourse rules (:mod:`spacekg.extract`) for one
         document: its GiNZA parse (cached), its values anchored to the document's date."""
         from spacekg.extract.discourse import anchor_values, document_date
         from spacekg.extract.parse import parse_document
 
-        parsed = parse_document(source.id, norm)
+        parsed = parsed if parsed is not None else parse_document(source.id, norm)
         doc_date = document_date(source.meta, norm.text, values)
         anchored = anchor_values(norm.text, values, doc_date)
         return self.syntax.apply(parsed, mentions, anchored, doc_date)
+
+
+def _load_extras(paths: Paths, pipe: Pipeline):
+    """New-entity discovery and layout rules (data/rules/entities, data/rules/layout)."""
+    from spacekg.extract.discover import Extras
+
+    return Extras(paths.rules, pipe.ontology, pipe.lexicon, pipe.classes_of, pipe.resolver)
+
+
+def _run_extras(pipe: Pipeline, source: Source, norm: Normalised, mentions, values, parsed=None):
+    """Find new entities (registered with the pipeline) and layout facts, before the rules."""
+    if pipe.extras is None:
+        return None
+    return pipe.extras.run(norm, mentions, values, pipe.iris.doc[source.id], source.id, parsed,
+                           pipe.finder)
 
 
 def load_syntax_engine(folder: Path, ontology: Ontology, resolver: TermResolver, classes_of):
@@ -285,6 +317,12 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         g["ontology"].add(triple)
     describe_documents(sources, pipe.ontology, g["documents"], set(pipe.lexicon))
     describe_entities(pipe.lexicon, pipe.ontology, g["entities"])
+    if pipe.extras is not None:
+        from spacekg.extract.discover import describe_found, label_key
+
+        taken = {(label_key(lab), lang) for e in pipe.lexicon.values()
+                 for lab, lang in ((e.ja, "ja"), (e.en, "en")) if lab}
+        describe_found({**pipe.extras.found, **pipe.extras.minted}, pipe.ontology, g["entities"], taken)
     if paths.technology_areas.exists():
         areas = yaml.safe_load(paths.technology_areas.read_text(encoding="utf-8")) or {}
         describe_technology_areas(areas, pipe.lexicon, pipe.ontology, g["entities"],

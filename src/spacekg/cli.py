@@ -43,7 +43,7 @@ def _register():
     import importlib
 
     for module in ("spacekg.commands.build", "spacekg.server.cli", "spacekg.commands.quality",
-                   "spacekg.commands.links"):
+                   "spacekg.commands.links", "spacekg.commands.add"):
         try:
             mod = importlib.import_module(module)
         except ModuleNotFoundError as exc:  # a stage not written yet

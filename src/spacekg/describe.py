@@ -94,7 +94,7 @@ def describe_documents(sources: list[Source], ontology: Ontology, graph: Graph,
     ``dcterms:date`` (xsd:date when printed or known; xsd:gYearMonth / gYear when approximate)
     with ``sk:dateQualifier`` and ``skos:editorialNote`` giving the reason when not printed;
     ``dcterms:language``; ``schema:sha256``; ``dcterms:source`` the file name;
-    ``dcterms:format`` text/plain.
+    ``dcterms:format`` text/plain; ``schema:url`` where it was published (``spacekg add --url``).
     """
     iris = ontology.iris
     sk = iris.sk
@@ -134,6 +134,8 @@ def describe_documents(sources: list[Source], ontology: Ontology, graph: Graph,
             graph.add((d, SKOS.editorialNote, Literal(m["date_note"], lang="en")))
         if m.get("presented_at") and m["presented_at"] in entity_ids:
             graph.add((d, sk.presentedAt, iris.res[m["presented_at"]]))
+        if m.get("url"):
+            graph.add((d, SCHEMA.url, URIRef(str(m["url"]))))
         if m.get("covers"):
             graph.add((d, DCTERMS.description, Literal(m["covers"], lang="en")))
         graph.add((d, DCTERMS.language, Literal(m.get("language", "ja"), datatype=XSD.language)))

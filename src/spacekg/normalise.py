@@ -6,7 +6,9 @@ Normalisation (applied character by character so every output character knows it
   circled numbers (①…⑳) are kept, since they mark list items.
 * PDF line breaks inside Japanese prose are removed: a run of line breaks (and blank lines)
   between two Japanese characters is dropped when the line before it is long enough to be a
-  wrapped line of prose (:data:`WRAP_MIN`) and the next line does not start a new item.
+  wrapped line of prose (:data:`WRAP_MIN`) and the next line does not start a new item; two
+  lines that are both indented are rows of a list or table (minutes' attendance lists), never
+  one wrapped line.
 
 :class:`Normalised` maps any span of the normalised text back to the original text.
 """
@@ -22,6 +24,7 @@ from functools import lru_cache
 #: A line shorter than this (in characters) is a label or heading, not wrapped prose.
 WRAP_MIN = 18
 CIRCLED = {chr(c) for c in range(0x2460, 0x2474)}
+INDENT = (" ", "\u3000", "\t")
 ITEM_START = re.compile(r"^\s*(?:[○●◆◇■□▶▷➢⚫•・※✓\-【(（\[]|\d+[.)]|[①-⑳]|参考|別紙)")
 _JA = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff66-\uff9f々〆ヶ〜ー]")
 
@@ -113,6 +116,7 @@ def normalise(original: str) -> Normalised:
             and (is_japanese(nxt[0]) or nxt[0] in "「『")
             and not ITEM_START.match(lines[j])
             and j - i <= 3
+            and not (line[:1] in INDENT and lines[j][:1] in INDENT)  # indented list/table rows
         )
         if join:
             # drop trailing spaces already emitted, then the line breaks and the indent

@@ -174,7 +174,7 @@ def parse_rule(raw: dict, path: Path, ontology: Ontology | None) -> Rule:
             surface[var] = re.compile(rx)
         except re.error as exc:
             fail(f"bad surface pattern for {var}: {exc}")
-    bound = set(mvars) | set(vvars) | ({anchor[0]} if anchor else set())
+    bound = set(mvars) | set(vvars) | set(regex.groupindex) | ({anchor[0]} if anchor else set())
     for rx in surface.values():
         bound |= set(rx.groupindex)
     for triple in raw["produce"]:

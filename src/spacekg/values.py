@@ -137,7 +137,8 @@ _DATE_RE = re.compile(
     + r")[ ]?)年" + _TAIL + _SUFFIX
 )
 _SLASH_RE = re.compile(
-    _L + r"(?P<y>" + _YEAR4 + r")/(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12][0-9]|0?[1-9])(?![0-9/])"
+    _L + r"(?P<y>" + _YEAR4 + r")(?P<sep>[/.])(?P<m>1[0-2]|0?[1-9])(?P=sep)(?P<d>3[01]|[12][0-9]|0?[1-9])"
+    r"(?![0-9/.])"
     + _WEEKDAY + r"(?:[ ]?" + _TIME + r")?"
 )
 _PAREN_YEAR_RE = re.compile(

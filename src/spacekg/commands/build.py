@@ -46,7 +46,9 @@ def build_cmd(out: Path, base: str | None, no_reason: bool, no_validate: bool, q
 @click.command("ingest")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
-def ingest_cmd(file: Path, as_json: bool):
+@click.option("--draft", "draft", type=click.Path(path_type=Path), default=None,
+              help="Also write the facts and new entities as draft curated statements (YAML) to this file.")
+def ingest_cmd(file: Path, as_json: bool, draft: Path | None):
     """Run the pipeline on FILE (not in the corpus) without changing the graph; print what it finds."""
     from spacekg.build import Paths, Pipeline
     from spacekg.extract.facts import fact_line, fact_records
@@ -70,6 +72,9 @@ def ingest_cmd(file: Path, as_json: bool):
         "candidates": [{"text": c.text, "heuristic": c.heuristic, "span": orig(c.start, c.end)}
                        for c in a.candidates],
     }
+    data["entities"] = _new_entities(a, pipe)
+    if draft is not None:
+        _write_draft(draft, a, pipe)
     if as_json:
         json.dump(data, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
@@ -85,9 +90,29 @@ def ingest_cmd(file: Path, as_json: bool):
     click.echo("\n## Facts (rule: subject —predicate→ object «passage»)")
     for rec in data["facts"]:
         click.echo(fact_line(rec))
+    click.echo("\n## New entities (found by rules, not curated)")
+    for e in data["entities"]:
+        click.echo(f"{e['span'][0]:>6}-{e['span'][1]:<6} {e['class']:<20} {e['label']}"
+                   f"{' (' + ', '.join(e['aliases']) + ')' if e['aliases'] else ''}  [{', '.join(e['rules'])}]")
     click.echo("\n## Candidate new entities (review)")
     for c in data["candidates"]:
         click.echo(f"{c['span'][0]:>6}-{c['span'][1]:<6} {c['heuristic']:<12} {c['text']}")
+
+
+def _new_entities(analysis, pipe) -> list[dict]:
+    """``ingest``'s "entities": the names the lexicon lacks that the discovery rules found."""
+    from spacekg.extract.draft import entities_json
+
+    return entities_json(analysis, pipe)
+
+
+def _write_draft(path: Path, analysis, pipe) -> None:
+    """``ingest --draft``: facts and new entities as curated statements for review."""
+    from spacekg.extract.draft import draft_statements, write_draft
+
+    statements = draft_statements(analysis, pipe)
+    write_draft(path, statements, analysis.source)
+    click.echo(f"wrote {len(statements)} draft statements to {path}", err=True)
 
 
 COMMANDS = [build_cmd, ingest_cmd]

@@ -23,6 +23,11 @@ from rdflib import Literal
 
 def _label(pipe, eid: str) -> str:
     entry = pipe.lexicon.get(eid)
+    extras = getattr(pipe, "extras", None)
+    if entry is None and extras is not None:  # a new entity found (or a node minted) by rules
+        node = extras.found.get(eid) or extras.minted.get(eid)
+        if node is not None:
+            return node.ja
     return (entry.ja or entry.en) if entry is not None else eid
 
 

@@ -1,0 +1,37 @@
+"""Run the whole pipeline (lexicon, new entities, pattern and layout rules) on a test text."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from spacekg.sources import Source
+
+
+def analyse_text(pipeline, text: str, doc_id: str = "test-doc"):
+    """The :class:`~spacekg.build.DocAnalysis` of ``text`` as if it were a document."""
+    src = Source(doc_id, Path(f"{doc_id}.txt"), text, hashlib.sha256(text.encode()).hexdigest(),
+                 {"id": doc_id, "title_ja": doc_id, "issuer": None, "language": "ja"})
+    pipeline.resolver.doc_ids.add(doc_id)
+    return pipeline.analyse(src)
+
+
+def term(pipeline, analysis, name, triples=()):
+    """An rdflib term for a test's short form: lexicon id, ``doc``, a Turtle literal, a prefixed
+    predicate, ``#suffix`` (a minted node whose IRI ends in ``-suffix``) or the label of an
+    entity found in the text."""
+    from rdflib import URIRef
+
+    name = str(name)
+    if name == "doc":
+        return pipeline.iris.doc[analysis.source.id]
+    if name.startswith("#"):
+        nodes = {t for tr in triples for t in (tr[0], tr[2]) if isinstance(t, URIRef)}
+        hit = sorted(n for n in nodes if str(n).endswith("-" + name[1:]))
+        return hit[0] if hit else URIRef("urn:missing:" + name)
+    if name.startswith('"') or name in pipeline.lexicon:
+        return pipeline.resolver.node(name)
+    for ent in analysis.entities.values():
+        if name == ent.ja or name in ent.aliases:
+            return pipeline.iris.res[ent.id]
+    return URIRef("urn:missing:" + name)
