@@ -52,6 +52,12 @@ def _ensure_chromium() -> str:
     return CHROMIUM
 
 
+@pytest.fixture
+def chromium_launch() -> tuple[str, list[str]]:
+    """``(executable, args)`` to launch another Chromium (a test with its own environment)."""
+    return _ensure_chromium(), CHROMIUM_ARGS
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
