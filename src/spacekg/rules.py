@@ -346,30 +346,54 @@ class RuleEngine:
                     strings.update({k: v for k, v in sm.groupdict().items() if v is not None})
             if not ok:
                 continue
-            for var in rule.value_vars:
-                if m.group(var) is None:
-                    continue
-                item = ts.items[int(m.group(var))]
-                env[var] = item.to_literal()
-                quals |= {q for q in item.qualifiers if q in DATE_QUALIFIERS}
+            quals |= bind_values(rule, m, ts, env)
             strings.update({k: v for k, v in m.groupdict().items()
                             if v is not None and k not in env})
             span = ts.span(m.start(), m.end())
             if heading is not None and heading[1] <= span[0] and span[1] - heading[0] <= 400:
                 span = (heading[0], span[1])
-            if rule.qualifier:
-                quals.add(rule.qualifier)
-            for s, p, o in rule.produce:
-                try:
-                    triple = (self.resolver.node(s, env, strings), self.resolver.predicate(p),
-                              self.resolver.node(o, env, strings))
-                except KeyError:
-                    continue
-                if triple[0] == triple[2]:
-                    continue
-                results.append(Match(*triple, span, rule.id, frozenset(quals)))
-                self.counts[rule.id] = self.counts.get(rule.id, 0) + 1
+            made = produce(rule, self.resolver, env, strings, span, quals)
+            results.extend(made)
+            self.counts[rule.id] = self.counts.get(rule.id, 0) + len(made)
         return results
+
+
+def bind_values(rule: Rule, m: re.Match, ts: TokenString, env: dict) -> set[str]:
+    """Bind the value variables (``{d:@tag}``) of pattern match ``m`` over ``ts`` into ``env``
+    as literals; return the date qualifiers of the values bound (``approximate``, ``by`` …)."""
+    quals: set[str] = set()
+    for var in rule.value_vars:
+        if m.group(var) is None:  # in an optional branch that did not match
+            continue
+        item = ts.items[int(m.group(var))]
+        env[var] = item.to_literal()
+        quals |= {q for q in item.qualifiers if q in DATE_QUALIFIERS}
+    return quals
+
+
+def produce(rule: Rule, resolver: TermResolver, env: dict, strings: dict[str, str],
+            span: tuple[int, int], quals: set[str], skip: tuple = (KeyError,)) -> list[Match]:
+    """The facts ``rule.produce`` makes from one match's bindings.
+
+    Args:
+        env: variable → rdflib term; strings: variable → text for literal templates.
+        span: ``(start, end)`` of the supporting passage in the normalised text.
+        quals: date qualifiers of the values bound; the rule's own ``qualifier`` is added.
+        skip: exceptions of the resolver that drop one triple (an unbound variable: KeyError).
+
+    Returns:
+        One :class:`Match` per produced triple whose subject and object differ.
+    """
+    quals = set(quals) | ({rule.qualifier} if rule.qualifier else set())
+    out = []
+    for s, p, o in rule.produce:
+        try:
+            triple = (resolver.node(s, env, strings), resolver.predicate(p), resolver.node(o, env, strings))
+        except skip:
+            continue
+        if triple[0] != triple[2]:
+            out.append(Match(*triple, span, rule.id, frozenset(quals)))
+    return out
 
 
 def _in_context(mention: Mention, preset: dict) -> str:

@@ -43,7 +43,7 @@ from pathlib import Path
 from spacekg.errors import RuleError
 from spacekg.extract.entities import LEGAL_FORMS
 from spacekg.mentions import Mention
-from spacekg.rules import DATE_QUALIFIERS, Match, Rule, TokenString, parse_rule
+from spacekg.rules import Match, Rule, TokenString, bind_values, parse_rule, produce
 from spacekg.segment import lines
 from spacekg.terms import UnknownTerm
 from spacekg.yamlio import load_yaml_list
@@ -292,32 +292,19 @@ class LayoutEngine:
                     strings.update({k: v for k, v in sm.groupdict().items() if v is not None})
             if not ok:
                 continue
-            for var in rule.value_vars:
-                if m.group(var) is not None:
-                    item = ts.items[int(m.group(var))]
-                    env[var] = item.to_literal()
-                    quals |= {q for q in item.qualifiers if q in DATE_QUALIFIERS}
+            quals |= bind_values(rule, m, ts, env)
             strings.update({k: _plain(v) for k, v in m.groupdict().items()
                             if v is not None and k not in env})
             for var, node in preset.items():
                 strings.setdefault(var, str(node).rsplit("/", 1)[-1])
             span = ts.span(m.start(), m.end())
-            if rule.qualifier:
-                quals.add(rule.qualifier)
             minted = self._mint(lr, env, strings, span)
             if minted is None:
                 continue
             results.extend(minted)
-            for s, p, o in rule.produce:
-                try:
-                    triple = (self.resolver.node(s, env, strings), self.resolver.predicate(p),
-                              self.resolver.node(o, env, strings))
-                except (KeyError, UnknownTerm):
-                    continue
-                if triple[0] == triple[2]:
-                    continue
-                results.append(Match(*triple, span, rule.id, frozenset(quals)))
-                self.counts[rule.id] = self.counts.get(rule.id, 0) + 1
+            made = produce(rule, self.resolver, env, strings, span, quals, skip=(KeyError, UnknownTerm))
+            results.extend(made)
+            self.counts[rule.id] = self.counts.get(rule.id, 0) + len(made)
         return results
 
     def _mint(self, lr: LayoutRule, env, strings, span):
