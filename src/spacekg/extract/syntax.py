@@ -278,6 +278,8 @@ def phrase_span(tok) -> tuple[int, int]:
 
 
 def is_passive(tok) -> bool:
+    """True if predicate ``tok`` carries a passive auxiliary (れる/られる, UD ``aux``): its
+    が/は argument is then the theme, and に/によって the agent."""
     return any(c.dep_ == "aux" and c.lemma_ in PASSIVE for c in tok.children)
 
 

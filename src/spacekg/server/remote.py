@@ -70,6 +70,9 @@ def _auth(credentials):
     from requests.auth import AuthBase, HTTPBasicAuth, HTTPDigestAuth
 
     class ChallengeAuth(AuthBase):
+        """requests auth that answers the store's challenge: Digest by default, Basic (UTF-8,
+        RFC 7617) once the store asks for Basic."""
+
         def __init__(self):
             self.digest = HTTPDigestAuth(*credentials)
             self.basic = HTTPBasicAuth(*(c.encode("utf-8") for c in credentials))  # RFC 7617 UTF-8

@@ -37,6 +37,7 @@ def local_path(iri) -> str:
 
 
 def is_local(iri) -> bool:
+    """True for an IRI under the graph's base (one this server dereferences)."""
     return isinstance(iri, URIRef) and str(iri).startswith(data.base())
 
 
@@ -49,6 +50,7 @@ def choose_lang() -> str:
 
 
 def short_datatype(dt) -> str:
+    """A datatype IRI as shown to readers: ``xsd:gYear``, ``sk:fiscalYear``, else the full IRI."""
     s = str(dt)
     for prefix, ns in (("xsd:", str(XSD)), ("sk:", data.base() + "ontology#")):
         if s.startswith(ns):

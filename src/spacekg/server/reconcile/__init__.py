@@ -283,6 +283,7 @@ def _body(member: str):
 
 @bp.route("/v1")
 def manifest_v1():
+    """1.0 draft: the service manifest."""
     return _json(manifest_10(), version="1.0")
 
 
@@ -306,14 +307,17 @@ def extend_v1():
 
 @bp.route("/v1/extend/propose")
 def propose_v1():
+    """1.0 draft: properties proposed for data extension of a type (``?type=``)."""
     return _propose(True)
 
 
 @bp.route("/v1/suggest/<any('entity', 'type', 'property'):kind>")
 def suggest_v1(kind: str):
+    """1.0 draft: suggest entities, types or properties from a prefix (``?prefix=``)."""
     return _suggest(kind, "offset", True)
 
 
 @bp.route("/v1/preview")
 def preview_v1():
+    """1.0 draft: an HTML card of one entity (``?id=``)."""
     return _preview(True)
