@@ -12,14 +12,15 @@ from __future__ import annotations
 import re
 
 import pytest
-from rdflib import RDF, Dataset, Literal, URIRef
+from rdflib import RDF, RDFS, Dataset, Literal, URIRef
 
 from spacekg.config import PROV
 from spacekg.reason import RULES_DIR, infer, load_domain_rules
 
 
-def run(pipeline, iris, types, facts):
-    """Infer over the ontology + ``types`` (id → class names) + ``facts`` (s, p, o)."""
+def run(pipeline, iris, types, facts=(), labels=None):
+    """Infer over the ontology + ``types`` (id → class names) + ``facts`` (s, p, o) + Japanese
+    ``labels`` (id → label or [labels]) in graph/entities."""
     ds = Dataset()
     onto = ds.graph(iris.graph["ontology"])
     for t in pipeline.ontology.graph:
@@ -28,6 +29,9 @@ def run(pipeline, iris, types, facts):
     for eid, classes in types.items():
         for c in classes:
             ents.add((iris.res[eid], RDF.type, iris.sk[c]))
+    for eid, labs in (labels or {}).items():
+        for lab in [labs] if isinstance(labs, str) else labs:
+            ents.add((iris.res[eid], RDFS.label, Literal(lab, lang="ja")))
     stated = ds.graph(iris.graph["stated"])
     for s, p, o in facts:
         stated.add((iris.res[s], iris.sk[p], o if isinstance(o, Literal) else iris.res[o]))
@@ -254,28 +258,6 @@ def test_real_corpus_lunar_regions_are_part_of_the_moon(built, iris):
     assert {"lupex", "chang-e-4", "luna-27", "slim"} <= found, found
 
 
-def _run_labelled(pipeline, iris, types, labels, facts=()):
-    """Like :func:`run`, with Japanese labels (id → label or [labels]) in graph/entities."""
-    from rdflib import RDFS
-
-    ds = Dataset()
-    onto = ds.graph(iris.graph["ontology"])
-    for t in pipeline.ontology.graph:
-        onto.add(t)
-    ents = ds.graph(iris.graph["entities"])
-    for eid, classes in types.items():
-        for c in classes:
-            ents.add((iris.res[eid], RDF.type, iris.sk[c]))
-    for eid, labs in labels.items():
-        for lab in [labs] if isinstance(labs, str) else labs:
-            ents.add((iris.res[eid], RDFS.label, Literal(lab, lang="ja")))
-    stated = ds.graph(iris.graph["stated"])
-    for s, p, o in facts:
-        stated.add((iris.res[s], iris.sk[p], iris.res[o]))
-    result = infer(ds, iris=iris)
-    return ds.graph(iris.graph["inferred"]), result
-
-
 def test_dr_meeting_of_named_body(pipeline, iris):
     """A meeting named after a committee was held by it; a meeting whose name does not contain
     the committee's, or a body that is not a committee or government body, gives nothing."""
@@ -283,12 +265,12 @@ def test_dr_meeting_of_named_body(pipeline, iris):
     types = {"m": ["Meeting"], "c": ["Committee"], "other": ["Meeting"], "prog": ["Program"]}
     labels = {"m": "第69回ISS・国際宇宙探査小委員会", "c": "ISS・国際宇宙探査小委員会",
               "other": "第2回国際宇宙探査フォーラム", "prog": "国際宇宙探査フォーラム"}
-    g, result = _run_labelled(pipeline, iris, types, labels)
+    g, result = run(pipeline, iris, types, labels=labels)
     t = (res["m"], sk.heldBy, res["c"])
     assert t in g and rule_of(result, t) == "DR-MEETING-OF-NAMED-BODY"
     assert (res["other"], sk.heldBy, res["c"]) not in g
     assert (res["other"], sk.heldBy, res["prog"]) not in g  # a programme does not hold meetings
-    g, _ = _run_labelled(pipeline, iris, {**types, "c": ["Program"]}, labels)
+    g, _ = run(pipeline, iris, {**types, "c": ["Program"]}, labels=labels)
     assert t not in g
 
 
@@ -298,7 +280,7 @@ def test_dr_numbered_event_of_series(pipeline, iris):
     types = {"isef": ["Forum"], "isef1": ["Forum"], "other": ["Forum"]}
     labels = {"isef": "国際宇宙探査フォーラム", "isef1": "第1回国際宇宙探査フォーラム",
               "other": "国際宇宙探査フォーラム準備会合"}
-    g, result = _run_labelled(pipeline, iris, types, labels)
+    g, result = run(pipeline, iris, types, labels=labels)
     t = (res["isef1"], sk.partOf, res["isef"])
     assert t in g and rule_of(result, t) == "DR-NUMBERED-EVENT-OF-SERIES"
     assert (res["other"], sk.partOf, res["isef"]) not in g
