@@ -1,0 +1,284 @@
+"""Topic rules: what a titled line of a document is about, and what a named group contains.
+
+Rules are data (data/rules/topics/*.yaml); each has an ``id``, a one-line ``statement``
+(``If … then …``), ``examples`` (text and the triples it must give) and ``negatives`` (texts
+that must give nothing, or not the ``reject`` triples), run by tests/test_topics.py. Three
+kinds read the form of committee handouts and slide decks flattened to text:
+
+* ``kind: item`` — an item line (``line``: a regular expression, e.g. ``^[○◯]`` for the ○
+  items of an agenda list) names a subject of a ``subject`` class (an agenda item); the
+  subject is about every entity its title names (the names inside the title's own mention,
+  found again within it), the rest of the line names and the note lines right under it name
+  (``notes``: e.g. ``^※``, blank lines skipped), except the agent in the brackets that close
+  the title (the presenter: 「（JAXA）」).
+* ``kind: heading`` — a numbered section heading (``line``: 「（１）」, 「(2)ー1」) of the
+  document: the document is about every entity the heading names (top-level names only).
+* ``kind: group`` — a name of a ``subject`` class directly followed by brackets that enumerate
+  names of an ``objects`` class (「物資輸送技術（物資補給・ランデブー・ドッキング技術）」), or by
+  bullets on the same line (「空気再生システム実証 • CO2除去 • 酸素製造」): each enumerated
+  entity is part of the named one. The brackets hold nothing but the names, separators
+  (・、,/) and 等/など; anything else (a date, a sentence) and it is not an enumeration.
+
+``objects`` / ``except`` restrict the objects by class (with superclasses); ``predicate`` is
+the property produced (``about``, ``partOf``). A fact's passage is the line (plus the note
+line that names the object). Facts are text readings (``oa:describing``), not chart readings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import URIRef
+
+from spacekg.errors import RuleError
+from spacekg.mentions import Mention, match_key
+from spacekg.rules import Match
+from spacekg.segment import lines
+from spacekg.yamlio import load_yaml_list
+
+KINDS = ("item", "heading", "group")
+#: what may stand between the names of an enumeration (brackets or bullets)
+_SEPARATORS = re.compile(r"^[\s・、,，/／•·及びと並びにや等など及]*$")
+_BULLET = "•"
+_OPEN, _CLOSE = "（(", "）)"
+
+
+@dataclass
+class TopicRule:
+    """A topic rule (module docstring); classes are ontology class names."""
+
+    id: str
+    statement: str
+    kind: str
+    predicate: str
+    line: re.Pattern | None = None
+    notes: re.Pattern | None = None
+    subject: list[str] = field(default_factory=list)
+    objects: list[str] = field(default_factory=list)
+    exclude: list[str] = field(default_factory=list)
+    examples: list = field(default_factory=list)
+    negatives: list = field(default_factory=list)
+    source: str = ""
+
+
+def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
+    """Load every ``*.yaml`` of ``folder`` (data/rules/topics), sorted; ids unique.
+
+    Raises:
+        RuleError: a malformed rule (file and line named): unknown kind or class, a bad
+            regular expression, a missing statement or predicate, a duplicate id.
+    """
+    out: list[TopicRule] = []
+    seen: set[str] = set()
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        for raw in load_yaml_list(path, RuleError):
+            line = raw.get("__line__")
+
+            def fail(msg, _raw=raw, _path=path, _line=line):
+                raise RuleError(f"topic rule {_raw.get('id', '?')}: {msg}", path=str(_path), line=_line)
+
+            rid = raw.get("id")
+            if not rid or rid in seen:
+                fail("missing or duplicate id")
+            seen.add(rid)
+            kind = raw.get("kind")
+            if kind not in KINDS:
+                fail(f"kind must be one of {KINDS}, not {kind!r}")
+            if not str(raw.get("statement", "")).startswith("If "):
+                fail("statement must read 'If … then …'")
+            if not raw.get("predicate"):
+                fail("predicate missing")
+            if kind in ("item", "heading") and not raw.get("line"):
+                fail(f"a {kind} rule needs line: a regular expression")
+            if kind in ("item", "group") and not raw.get("subject"):
+                fail(f"a {kind} rule needs subject: classes")
+            try:
+                line_re = re.compile(raw["line"]) if raw.get("line") else None
+                notes = re.compile(raw["notes"]) if raw.get("notes") else None
+            except re.error as exc:
+                fail(f"bad regular expression: {exc}")
+            lists = {k: _as_list(raw.get(k)) for k in ("subject", "objects", "except")}
+            if ontology is not None:
+                for k, classes in lists.items():
+                    for c in classes:
+                        if c not in ontology.superclasses:
+                            fail(f"unknown class {c!r} in {k}")
+            out.append(TopicRule(rid, raw["statement"], kind, str(raw["predicate"]), line_re, notes,
+                                 lists["subject"], lists["objects"], lists["except"],
+                                 raw.get("examples") or [], raw.get("negatives") or [],
+                                 f"{path.name}:{line}"))
+    return out
+
+
+def _as_list(v) -> list[str]:
+    return [] if v is None else [v] if isinstance(v, str) else [str(x) for x in v]
+
+
+def inner_mentions(finder, text: str, outer: Mention) -> list[Mention]:
+    """The names written inside ``outer``'s span (leftmost-longest, ``outer``'s own full-span
+    form excluded), from the lexicon's :class:`~spacekg.mentions.MentionFinder`."""
+    if finder is None or finder.empty:
+        return []
+    sub = text[outer.start:outer.end]
+    key, index = match_key(sub)
+    cands = []
+    for end_k, (length, ids) in finder.automaton.iter(key):
+        start_k = end_k - length + 1
+        s, e = index[start_k], index[end_k] + 1
+        if s == 0 and e == len(sub):
+            continue
+        cands.append((s, -(e - s), e, ids))
+    cands.sort()
+    out, last = [], -1
+    for s, _n, e, ids in cands:
+        if s >= last:
+            out.append(Mention(outer.start + s, outer.start + e, ids[0], sub[s:e], ids[1:]))
+            last = e
+    return out
+
+
+class TopicEngine:
+    """Apply topic rules to one document.
+
+    Args:
+        rules: from :func:`load_topic_rules`.
+        resolver: the pipeline's :class:`~spacekg.terms.TermResolver`.
+        classes_of: entity id → class names with superclasses.
+    """
+
+    def __init__(self, rules: list[TopicRule], resolver, classes_of):
+        self.rules = rules
+        self.resolver = resolver
+        self.classes_of = classes_of
+        self.counts: dict[str, int] = {r.id: 0 for r in rules}
+
+    def apply(self, text: str, mentions: list[Mention], doc_iri, finder=None,
+              all_lines=None) -> list[Match]:
+        """The facts of every rule on ``text`` (normalised); spans in the normalised text.
+
+        Args:
+            mentions: the document's mentions (lexicon and found entities), sorted by start.
+            finder: the lexicon's MentionFinder (names inside an item's title).
+            all_lines: the lines the rules read (default :func:`spacekg.segment.lines`).
+        """
+        all_lines = all_lines if all_lines is not None else lines(text)
+        by_line = [[m for m in mentions if ln.start <= m.start and m.end <= ln.end] for ln in all_lines]
+        out: list[Match] = []
+        for rule in self.rules:
+            pred = self.resolver.predicate(rule.predicate)
+            seen: set = set()
+            for s, o, span in self._run(rule, text, all_lines, by_line, doc_iri, finder):
+                s_node = s if isinstance(s, URIRef) else self.resolver.entity(s)
+                o_node = self.resolver.entity(o)
+                if s_node == o_node or (s_node, o_node) in seen:
+                    continue
+                seen.add((s_node, o_node))
+                out.append(Match(s_node, pred, o_node, span, rule.id))
+                self.counts[rule.id] += 1
+        return out
+
+    # ------------------------------------------------------------------ kinds
+    def _run(self, rule, text, all_lines, by_line, doc_iri, finder):
+        if rule.kind == "group":
+            for i, ln in enumerate(all_lines):
+                yield from self._group(rule, text, ln, by_line[i])
+            return
+        i = 0
+        while i < len(all_lines):
+            ln = all_lines[i]
+            if not rule.line.search(text[ln.start:ln.end]):
+                i += 1
+                continue
+            if rule.kind == "heading":
+                for m in by_line[i]:
+                    if self._is_object(rule, m.entity):
+                        yield doc_iri, m.entity, (ln.start, ln.end)
+                i += 1
+                continue
+            subj = next((m for m in by_line[i] if self._has(m.entity, rule.subject)), None)
+            j = i + 1
+            if subj is None:
+                i = j
+                continue
+            presenter = _presenter(text, subj, ln.end)
+            names = [(m, (ln.start, ln.end)) for m in inner_mentions(finder, text, subj)]
+            names += [(m, (ln.start, ln.end)) for m in by_line[i]
+                      if m.start >= subj.end and not (presenter and presenter[0] <= m.start < presenter[1])]
+            while j < len(all_lines) and rule.notes and rule.notes.search(
+                    text[all_lines[j].start:all_lines[j].end]):
+                names += [(m, (ln.start, all_lines[j].end)) for m in by_line[j]]
+                j += 1
+            for m, span in names:
+                if self._is_object(rule, m.entity):
+                    yield subj.entity, m.entity, span
+            i = j
+
+    def _group(self, rule, text, ln, inline):
+        for k, head in enumerate(inline):
+            if not self._has(head.entity, rule.subject):
+                continue
+            after = text[head.end:ln.end]
+            stripped = after.lstrip()
+            if stripped[:1] in _OPEN:
+                open_at = head.end + len(after) - len(stripped)
+                depth, close_at = 0, None
+                for pos in range(open_at, ln.end):
+                    if text[pos] in _OPEN:
+                        depth += 1
+                    elif text[pos] in _CLOSE:
+                        depth -= 1
+                        if depth == 0:
+                            close_at = pos
+                            break
+                if close_at is None:
+                    continue
+                members = [m for m in inline[k + 1:] if open_at < m.start and m.end <= close_at]
+                if _only_names(text, open_at + 1, close_at, members):
+                    for m in members:
+                        if self._is_object(rule, m.entity):
+                            yield m.entity, head.entity, (head.start, close_at + 1)
+            elif k == 0 and _BULLET in after:
+                # HEAD … • A • B: the head opens the line, each bullet part is one name
+                parts = after.split(_BULLET)[1:]
+                pos = head.end + len(after.split(_BULLET)[0]) + 1
+                members = []
+                for part in parts:
+                    inside = [m for m in inline if pos <= m.start and m.end <= pos + len(part)]
+                    if len(inside) != 1 or not _only_names(text, pos, pos + len(part), inside):
+                        members = []
+                        break
+                    members += inside
+                    pos += len(part) + 1
+                for m in members:
+                    if self._is_object(rule, m.entity):
+                        yield m.entity, head.entity, (ln.start, ln.end)
+
+    # ------------------------------------------------------------------ classes
+    def _has(self, entity: str, classes) -> bool:
+        return bool(set(classes) & set(self.classes_of.get(entity, [])))
+
+    def _is_object(self, rule, entity) -> bool:
+        if rule.objects and not self._has(entity, rule.objects):
+            return False
+        return not (rule.exclude and self._has(entity, rule.exclude))
+
+
+def _presenter(text: str, subj: Mention, end: int):
+    """The span of the brackets right after an item title (its presenter), or None."""
+    rest = text[subj.end:end]
+    m = re.match(r"\s*[（(][^（()）]*[)）]", rest)
+    return (subj.end, subj.end + m.end()) if m else None
+
+
+def _only_names(text: str, start: int, end: int, names: list[Mention]) -> bool:
+    """Whether ``text[start:end]`` is nothing but ``names``, separators and 等/など."""
+    if not names:
+        return False
+    rest, pos = [], start
+    for m in sorted(names, key=lambda m: m.start):
+        rest.append(text[pos:m.start])
+        pos = m.end
+    rest.append(text[pos:end])
+    return all(_SEPARATORS.match(r) for r in rest)
