@@ -9,14 +9,17 @@ kinds read the form of committee handouts and slide decks flattened to text:
   items of an agenda list) names a subject of a ``subject`` class (an agenda item); the
   subject is about every entity its title names (the names inside the title's own mention,
   found again within it), the rest of the line names and the note lines right under it name
-  (``notes``: e.g. ``^※``, blank lines skipped), except the agent in the brackets that close
-  the title (the presenter: 「（JAXA）」).
+  (``notes``: e.g. ``^※``, blank lines skipped), except an agent who speaks rather than is
+  spoken of: in brackets (the presenter: 「（JAXA）」), after a colon (「ヒアリング：ispace」)
+  or marked as the source (「JAXAより報告」).
 * ``kind: heading`` — a numbered section heading (``line``: 「（１）」, 「(2)ー1」) of the
   document: the document is about every entity the heading names (top-level names only).
 * ``kind: group`` — a name of a ``subject`` class directly followed by brackets that enumerate
   names of an ``objects`` class (「物資輸送技術（物資補給・ランデブー・ドッキング技術）」), or by
-  bullets on the same line (「空気再生システム実証 • CO2除去 • 酸素製造」): each enumerated
-  entity is part of the named one. The brackets hold nothing but the names, separators
+  bullets on the same line (「空気再生システム実証 • CO2除去 • 酸素製造」), or a line that is the
+  name alone (``head``: a regular expression for what may follow it, e.g. 実証) with at least
+  two bullet lines right under it that are each one name: each enumerated entity is part of
+  the named one. Brackets may wrap across lines of the original (whole lines are read). The brackets hold nothing but the names, separators
   (・、,/) and 等/など; anything else (a date, a sentence) and it is not an enumeration.
 
 ``objects`` / ``except`` restrict the objects by class (with superclasses); ``predicate`` is
@@ -43,6 +46,8 @@ KINDS = ("item", "heading", "group")
 _SEPARATORS = re.compile(r"^[\s・、,，/／•·及びと並びにや等など及]*$")
 _BULLET = "•"
 _OPEN, _CLOSE = "（(", "）)"
+_LIST_BULLET = re.compile(r"^[•・●○◦▪■◆\-]\s*")
+_NOTHING = re.compile("")
 
 
 @dataclass
@@ -56,6 +61,7 @@ class TopicRule:
     line: re.Pattern | None = None
     notes: re.Pattern | None = None
     subject: list[str] = field(default_factory=list)
+    head: re.Pattern | None = None
     objects: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
@@ -97,6 +103,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
             try:
                 line_re = re.compile(raw["line"]) if raw.get("line") else None
                 notes = re.compile(raw["notes"]) if raw.get("notes") else None
+                head = re.compile(raw["head"]) if raw.get("head") else None
             except re.error as exc:
                 fail(f"bad regular expression: {exc}")
             lists = {k: _as_list(raw.get(k)) for k in ("subject", "objects", "except")}
@@ -106,7 +113,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                         if c not in ontology.superclasses:
                             fail(f"unknown class {c!r} in {k}")
             out.append(TopicRule(rid, raw["statement"], kind, str(raw["predicate"]), line_re, notes,
-                                 lists["subject"], lists["objects"], lists["except"],
+                                 lists["subject"], head, lists["objects"], lists["except"],
                                  raw.get("examples") or [], raw.get("negatives") or [],
                                  f"{path.name}:{line}"))
     return out
@@ -163,13 +170,17 @@ class TopicEngine:
             finder: the lexicon's MentionFinder (names inside an item's title).
             all_lines: the lines the rules read (default :func:`spacekg.segment.lines`).
         """
-        all_lines = all_lines if all_lines is not None else lines(text)
-        by_line = [[m for m in mentions if ln.start <= m.start and m.end <= ln.end] for ln in all_lines]
+        whole = lines(text)
+        all_lines = all_lines if all_lines is not None else whole
+        by_line = _by_line(all_lines, mentions)
+        by_whole = by_line if all_lines is whole else _by_line(whole, mentions)
         out: list[Match] = []
         for rule in self.rules:
             pred = self.resolver.predicate(rule.predicate)
             seen: set = set()
-            for s, o, span in self._run(rule, text, all_lines, by_line, doc_iri, finder):
+            # an enumeration in brackets may wrap: the group kind reads whole lines
+            ls, bl = (whole, by_whole) if rule.kind == "group" else (all_lines, by_line)
+            for s, o, span in self._run(rule, text, ls, bl, doc_iri, finder):
                 s_node = s if isinstance(s, URIRef) else self.resolver.entity(s)
                 o_node = self.resolver.entity(o)
                 if s_node == o_node or (s_node, o_node) in seen:
@@ -184,6 +195,7 @@ class TopicEngine:
         if rule.kind == "group":
             for i, ln in enumerate(all_lines):
                 yield from self._group(rule, text, ln, by_line[i])
+                yield from self._list(rule, text, all_lines, by_line, i)
             return
         i = 0
         while i < len(all_lines):
@@ -211,7 +223,8 @@ class TopicEngine:
                 names += [(m, (ln.start, all_lines[j].end)) for m in by_line[j]]
                 j += 1
             for m, span in names:
-                if self._is_object(rule, m.entity):
+                if self._is_object(rule, m.entity) and not (
+                        self._has(m.entity, ["Agent"]) and _speaker(text, m)):
                     yield subj.entity, m.entity, span
             i = j
 
@@ -221,7 +234,7 @@ class TopicEngine:
                 continue
             after = text[head.end:ln.end]
             stripped = after.lstrip()
-            if stripped[:1] in _OPEN:
+            if stripped and stripped[0] in _OPEN:
                 open_at = head.end + len(after) - len(stripped)
                 depth, close_at = 0, None
                 for pos in range(open_at, ln.end):
@@ -255,6 +268,32 @@ class TopicEngine:
                     if self._is_object(rule, m.entity):
                         yield m.entity, head.entity, (ln.start, ln.end)
 
+    def _list(self, rule, text, all_lines, by_line, i):
+        """A line that is one name alone (``head``: what may follow it, e.g. 実証) and the
+        bullet lines right under it that are each one name: each listed name is part of it."""
+        ln = all_lines[i]
+        inline = by_line[i]
+        if len(inline) != 1 or not self._has(inline[0].entity, rule.subject):
+            return
+        head = inline[0]
+        if text[ln.start:head.start].strip() or not (rule.head or _NOTHING).fullmatch(
+                text[head.end:ln.end].strip()):
+            return
+        members = []
+        for j in range(i + 1, len(all_lines)):
+            item = text[all_lines[j].start:all_lines[j].end]
+            if not _LIST_BULLET.match(item):
+                break
+            names = by_line[j]
+            start = all_lines[j].start + _LIST_BULLET.match(item).end()
+            if len(names) != 1 or not _only_names(text, start, all_lines[j].end, names):
+                break
+            members.append((names[0], all_lines[j].end))
+        if len(members) >= 2:
+            for m, end in members:
+                if self._is_object(rule, m.entity):
+                    yield m.entity, head.entity, (ln.start, end)
+
     # ------------------------------------------------------------------ classes
     def _has(self, entity: str, classes) -> bool:
         return bool(set(classes) & set(self.classes_of.get(entity, [])))
@@ -265,11 +304,39 @@ class TopicEngine:
         return not (rule.exclude and self._has(entity, rule.exclude))
 
 
+def _by_line(all_lines, mentions) -> list[list[Mention]]:
+    out, k = [], 0
+    ms = sorted(mentions, key=lambda m: m.start)
+    for ln in all_lines:
+        while k < len(ms) and ms[k].start < ln.start:
+            k += 1
+        j, row = k, []
+        while j < len(ms) and ms[j].start < ln.end:
+            if ms[j].end <= ln.end:
+                row.append(ms[j])
+            j += 1
+        out.append(row)
+    return out
+
+
 def _presenter(text: str, subj: Mention, end: int):
     """The span of the brackets right after an item title (its presenter), or None."""
     rest = text[subj.end:end]
     m = re.match(r"\s*[（(][^（()）]*[)）]", rest)
     return (subj.end, subj.end + m.end()) if m else None
+
+
+def _speaker(text: str, m: Mention) -> bool:
+    """Whether an agent named on an item or note line is who speaks, not what is spoken of:
+    in brackets (「（内閣府）」), after a colon (「ヒアリング：ispace」) or marked as the source
+    (「JAXAより」「JAXAから」)."""
+    ls = text.rfind("\n", 0, m.start) + 1
+    before = text[ls:m.start]
+    if before.count("（") + before.count("(") > before.count("）") + before.count(")"):
+        return True
+    if re.search(r"[：:][^、,，。]*$", before):
+        return True
+    return bool(re.match(r"\s*(?:より|から)", text[m.end:m.end + 4]))
 
 
 def _only_names(text: str, start: int, end: int, names: list[Mention]) -> bool:
