@@ -9,9 +9,13 @@ kinds read the form of committee handouts and slide decks flattened to text:
   items of an agenda list) names a subject of a ``subject`` class (an agenda item); the
   subject is about every entity its title names (the names inside the title's own mention,
   found again within it), the rest of the line names and the note lines right under it name
-  (``notes``: e.g. ``^※``, blank lines skipped), except an agent who speaks rather than is
+  (``notes``: e.g. ``^※``; at most one blank line apart, a phrase and not a sentence ending
+  in 。, which remarks on the whole slide), except an agent who speaks rather than is
   spoken of: in brackets (the presenter: 「（JAXA）」), after a colon (「ヒアリング：ispace」)
-  or marked as the source (「JAXAより報告」).
+  or marked as the source (「JAXAより報告」). A title printed alike at several meetings
+  (「…最近の動向（文科省）」) names no single entry; with ``scoped`` (the suffix the lexicon
+  gives such titles, e.g. 「（第{n}回）」) it stands for the entry labelled with the title and
+  the number of the meeting named by the nearest heading above (「【2】第69回…」).
 * ``kind: heading`` — a numbered section heading (``line``: 「（１）」, 「(2)ー1」) of the
   document: the document is about every entity the heading names (top-level names only).
 * ``kind: group`` — a name of a ``subject`` class directly followed by brackets that enumerate
@@ -48,6 +52,11 @@ _BULLET = "•"
 _OPEN, _CLOSE = "（(", "）)"
 _LIST_BULLET = re.compile(r"^[•・●○◦▪■◆\-]\s*")
 _NOTHING = re.compile("")
+#: an item's title: up to the presenter's brackets or a ※ note
+_TITLE = re.compile(r"\s*([^※（(]+(?:[（(][^）)]*[）)][^※（(]+)*?)\s*(?=[（(][^）)]*[）)]\s*(?:※|$)|※|$)")
+_MEETING_NO = re.compile(r"第\s*([0-9０-９]{1,3})\s*回")
+_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+SCOPE_LINES = 20
 
 
 @dataclass
@@ -62,6 +71,7 @@ class TopicRule:
     notes: re.Pattern | None = None
     subject: list[str] = field(default_factory=list)
     head: re.Pattern | None = None
+    scoped: str = ""
     objects: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
@@ -113,7 +123,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                         if c not in ontology.superclasses:
                             fail(f"unknown class {c!r} in {k}")
             out.append(TopicRule(rid, raw["statement"], kind, str(raw["predicate"]), line_re, notes,
-                                 lists["subject"], head, lists["objects"], lists["except"],
+                                 lists["subject"], head, str(raw.get("scoped") or ""), lists["objects"], lists["except"],
                                  raw.get("examples") or [], raw.get("negatives") or [],
                                  f"{path.name}:{line}"))
     return out
@@ -210,6 +220,8 @@ class TopicEngine:
                 i += 1
                 continue
             subj = next((m for m in by_line[i] if self._has(m.entity, rule.subject)), None)
+            if subj is None and rule.scoped and finder is not None:
+                subj = self._scoped(rule, text, all_lines, i, finder)
             j = i + 1
             if subj is None:
                 i = j
@@ -218,8 +230,7 @@ class TopicEngine:
             names = [(m, (ln.start, ln.end)) for m in inner_mentions(finder, text, subj)]
             names += [(m, (ln.start, ln.end)) for m in by_line[i]
                       if m.start >= subj.end and not (presenter and presenter[0] <= m.start < presenter[1])]
-            while j < len(all_lines) and rule.notes and rule.notes.search(
-                    text[all_lines[j].start:all_lines[j].end]):
+            while j < len(all_lines) and rule.notes and _note_of(rule, text, all_lines[j - 1], all_lines[j]):
                 names += [(m, (ln.start, all_lines[j].end)) for m in by_line[j]]
                 j += 1
             for m, span in names:
@@ -227,6 +238,33 @@ class TopicEngine:
                         self._has(m.entity, ["Agent"]) and _speaker(text, m)):
                     yield subj.entity, m.entity, span
             i = j
+
+    def _scoped(self, rule, text, all_lines, i, finder):
+        """The item a title printed at several meetings stands for: the lexicon entry labelled
+        with the title and the number of the meeting the nearest heading above names
+        (``scoped``: the label's suffix, ``{n}`` the meeting number), as a mention of the title."""
+        ln = all_lines[i]
+        line = text[ln.start:ln.end]
+        head = rule.line.search(line)
+        m = _TITLE.match(line, head.end() if head else 0)
+        if not m or not m.group(1).strip():
+            return None
+        n = None
+        for k in range(i - 1, max(-1, i - SCOPE_LINES), -1):
+            num = _MEETING_NO.search(text[all_lines[k].start:all_lines[k].end])
+            if num:
+                n = int(num.group(1).translate(_DIGITS))
+                break
+        if n is None:
+            return None
+        title = m.group(1).rstrip()
+        label = title + rule.scoped.format(n=n)
+        found = finder.find(label)
+        if len(found) != 1 or found[0].start != 0 or found[0].end != len(label) \
+                or not self._has(found[0].entity, rule.subject):
+            return None
+        start = ln.start + m.start(1)
+        return Mention(start, start + len(title), found[0].entity, title)
 
     def _group(self, rule, text, ln, inline):
         for k, head in enumerate(inline):
@@ -326,6 +364,15 @@ def _presenter(text: str, subj: Mention, end: int):
     return (subj.end, subj.end + m.end()) if m else None
 
 
+def _note_of(rule, text: str, prev, ln) -> bool:
+    """Whether line ``ln`` is a note of the item above: it matches ``notes``, follows ``prev``
+    after at most one blank line and is a phrase, not a sentence (a remark on the whole slide
+    ends with 。)."""
+    line = text[ln.start:ln.end]
+    return bool(rule.notes.search(line)) and text.count("\n", prev.end, ln.start) <= 2 \
+        and "。" not in line
+
+
 def _speaker(text: str, m: Mention) -> bool:
     """Whether an agent named on an item or note line is who speaks, not what is spoken of:
     in brackets (「（内閣府）」), after a colon (「ヒアリング：ispace」) or marked as the source
@@ -334,7 +381,7 @@ def _speaker(text: str, m: Mention) -> bool:
     before = text[ls:m.start]
     if before.count("（") + before.count("(") > before.count("）") + before.count(")"):
         return True
-    if re.search(r"[：:][^、,，。]*$", before):
+    if re.search(r"[：:][^。]*$", before):
         return True
     return bool(re.match(r"\s*(?:より|から)", text[m.end:m.end + 4]))
 
