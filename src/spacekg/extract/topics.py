@@ -26,6 +26,12 @@ kinds read the form of committee handouts and slide decks flattened to text:
   the named one. Brackets may wrap across lines of the original (whole lines are read). The brackets hold nothing but the names, separators
   (・、,/) and 等/など; anything else (a date, a sentence) and it is not an enumeration.
 
+* ``kind: inner`` — a name of a ``subject`` class that contains the name of another entity of
+  an ``objects`` class (found again within it; with ``prefix: true`` only at its start, and
+  followed by at least :data:`MIN_REST` characters):
+  「第69回ISS・国際宇宙探査小委員会」 is held by 「ISS・国際宇宙探査小委員会」, 「内閣府宇宙開発
+  戦略推進事務局」 is part of 「内閣府」.
+
 ``objects`` / ``except`` restrict the objects by class (with superclasses); ``predicate`` is
 the property produced (``about``, ``partOf``). A fact's passage is the line (plus the note
 line that names the object). Facts are text readings (``oa:describing``), not chart readings.
@@ -45,7 +51,7 @@ from spacekg.rules import Match
 from spacekg.segment import lines
 from spacekg.yamlio import load_yaml_list
 
-KINDS = ("item", "heading", "group")
+KINDS = ("item", "heading", "group", "inner")
 #: what may stand between the names of an enumeration (brackets or bullets)
 _SEPARATORS = re.compile(r"^[\s・、,，/／•·及びと並びにや等など及]*$")
 _BULLET = "•"
@@ -57,6 +63,9 @@ _TITLE = re.compile(r"\s*([^※（(]+(?:[（(][^）)]*[）)][^※（(]+)*?)\s*(?
 _MEETING_NO = re.compile(r"第\s*([0-9０-９]{1,3})\s*回")
 _DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 SCOPE_LINES = 20
+#: what must follow an organisation's name inside another's for the first to be a part
+#: (内閣府 is not a part of 内閣 by its 府 alone)
+MIN_REST = 3
 
 
 @dataclass
@@ -72,6 +81,7 @@ class TopicRule:
     subject: list[str] = field(default_factory=list)
     head: re.Pattern | None = None
     scoped: str = ""
+    prefix: bool = False
     objects: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
@@ -108,7 +118,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                 fail("predicate missing")
             if kind in ("item", "heading") and not raw.get("line"):
                 fail(f"a {kind} rule needs line: a regular expression")
-            if kind in ("item", "group") and not raw.get("subject"):
+            if kind in ("item", "group", "inner") and not raw.get("subject"):
                 fail(f"a {kind} rule needs subject: classes")
             try:
                 line_re = re.compile(raw["line"]) if raw.get("line") else None
@@ -122,10 +132,12 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                     for c in classes:
                         if c not in ontology.superclasses:
                             fail(f"unknown class {c!r} in {k}")
-            out.append(TopicRule(rid, raw["statement"], kind, str(raw["predicate"]), line_re, notes,
-                                 lists["subject"], head, str(raw.get("scoped") or ""), lists["objects"], lists["except"],
-                                 raw.get("examples") or [], raw.get("negatives") or [],
-                                 f"{path.name}:{line}"))
+            out.append(TopicRule(
+                rid, raw["statement"], kind, str(raw["predicate"]), line=line_re, notes=notes,
+                subject=lists["subject"], head=head, scoped=str(raw.get("scoped") or ""),
+                prefix=bool(raw.get("prefix")), objects=lists["objects"], exclude=lists["except"],
+                examples=raw.get("examples") or [], negatives=raw.get("negatives") or [],
+                source=f"{path.name}:{line}"))
     return out
 
 
@@ -202,6 +214,17 @@ class TopicEngine:
 
     # ------------------------------------------------------------------ kinds
     def _run(self, rule, text, all_lines, by_line, doc_iri, finder):
+        if rule.kind == "inner":
+            for row in by_line:
+                for m in row:
+                    if not self._has(m.entity, rule.subject):
+                        continue
+                    for inner in inner_mentions(finder, text, m):
+                        if rule.prefix and (inner.start != m.start or m.end - inner.end < MIN_REST):
+                            continue
+                        if self._is_object(rule, inner.entity):
+                            yield m.entity, inner.entity, (m.start, m.end)
+            return
         if rule.kind == "group":
             for i, ln in enumerate(all_lines):
                 yield from self._group(rule, text, ln, by_line[i])
