@@ -32,6 +32,11 @@ kinds read the form of committee handouts and slide decks flattened to text:
   「第69回ISS・国際宇宙探査小委員会」 is held by 「ISS・国際宇宙探査小委員会」, 「内閣府宇宙開発
   戦略推進事務局」 is part of 「内閣府」.
 
+* ``kind: summary`` — a title line (``line``: 【概要】, （概要）) that names a report (``subject``)
+  opens its summary, which runs to the next bare title line (short, unmarked, no sentence):
+  the report is about every entity an item line of it (``items``: numbered headings, ①
+  items) names.
+
 ``objects`` / ``except`` restrict the objects by class (with superclasses); ``predicate`` is
 the property produced (``about``, ``partOf``). A fact's passage is the line (plus the note
 line that names the object). Facts are text readings (``oa:describing``), not chart readings.
@@ -51,7 +56,7 @@ from spacekg.rules import Match
 from spacekg.segment import lines
 from spacekg.yamlio import load_yaml_list
 
-KINDS = ("item", "heading", "group", "inner")
+KINDS = ("item", "heading", "group", "inner", "summary")
 #: what may stand between the names of an enumeration (brackets or bullets)
 _SEPARATORS = re.compile(r"^[\s・、,，/／•·及びと並びにや等など及]*$")
 _BULLET = "•"
@@ -66,6 +71,8 @@ SCOPE_LINES = 20
 #: what must follow an organisation's name inside another's for the first to be a part
 #: (内閣府 is not a part of 内閣 by its 府 alone)
 MIN_REST = 3
+BARE_TITLE = 40
+_MARKED = re.compile(r"^(?:[-・•▶➢✓○◯●■□◆※*]|\d{1,2}\s*[.．)）]|[（(]\s*\d|[①-⑳])")
 
 
 @dataclass
@@ -82,6 +89,7 @@ class TopicRule:
     head: re.Pattern | None = None
     scoped: str = ""
     prefix: bool = False
+    items: re.Pattern | None = None
     objects: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
@@ -116,14 +124,17 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                 fail("statement must read 'If … then …'")
             if not raw.get("predicate"):
                 fail("predicate missing")
-            if kind in ("item", "heading") and not raw.get("line"):
+            if kind in ("item", "heading", "summary") and not raw.get("line"):
                 fail(f"a {kind} rule needs line: a regular expression")
-            if kind in ("item", "group", "inner") and not raw.get("subject"):
+            if kind == "summary" and not raw.get("items"):
+                fail("a summary rule needs items: a regular expression")
+            if kind in ("item", "group", "inner", "summary") and not raw.get("subject"):
                 fail(f"a {kind} rule needs subject: classes")
             try:
                 line_re = re.compile(raw["line"]) if raw.get("line") else None
                 notes = re.compile(raw["notes"]) if raw.get("notes") else None
                 head = re.compile(raw["head"]) if raw.get("head") else None
+                items = re.compile(raw["items"]) if raw.get("items") else None
             except re.error as exc:
                 fail(f"bad regular expression: {exc}")
             lists = {k: _as_list(raw.get(k)) for k in ("subject", "objects", "except")}
@@ -135,7 +146,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
             out.append(TopicRule(
                 rid, raw["statement"], kind, str(raw["predicate"]), line=line_re, notes=notes,
                 subject=lists["subject"], head=head, scoped=str(raw.get("scoped") or ""),
-                prefix=bool(raw.get("prefix")), objects=lists["objects"], exclude=lists["except"],
+                prefix=bool(raw.get("prefix")), items=items, objects=lists["objects"], exclude=lists["except"],
                 examples=raw.get("examples") or [], negatives=raw.get("negatives") or [],
                 source=f"{path.name}:{line}"))
     return out
@@ -214,6 +225,9 @@ class TopicEngine:
 
     # ------------------------------------------------------------------ kinds
     def _run(self, rule, text, all_lines, by_line, doc_iri, finder):
+        if rule.kind == "summary":
+            yield from self._summary(rule, text, all_lines, by_line)
+            return
         if rule.kind == "inner":
             for row in by_line:
                 for m in row:
@@ -261,6 +275,26 @@ class TopicEngine:
                         self._has(m.entity, ["Agent"]) and _speaker(text, m)):
                     yield subj.entity, m.entity, span
             i = j
+
+    def _summary(self, rule, text, all_lines, by_line):
+        """A summary title line (``line``) naming a report, then its section up to the next
+        bare title line: each item line (``items``) names what the report is about."""
+        i = 0
+        while i < len(all_lines):
+            ln = all_lines[i]
+            subj = None
+            if rule.line.search(text[ln.start:ln.end]):
+                subj = next((m for m in by_line[i] if self._has(m.entity, rule.subject)), None)
+            i += 1
+            if subj is None:
+                continue
+            while i < len(all_lines) and not _bare_title(text[all_lines[i].start:all_lines[i].end]):
+                item = all_lines[i]
+                if rule.items.search(text[item.start:item.end]):
+                    for m in by_line[i]:
+                        if self._is_object(rule, m.entity):
+                            yield subj.entity, m.entity, (item.start, item.end)
+                i += 1
 
     def _scoped(self, rule, text, all_lines, i, finder):
         """The item a title printed at several meetings stands for: the lexicon entry labelled
@@ -385,6 +419,14 @@ def _presenter(text: str, subj: Mention, end: int):
     rest = text[subj.end:end]
     m = re.match(r"\s*[（(][^（()）]*[)）]", rest)
     return (subj.end, subj.end + m.end()) if m else None
+
+
+def _bare_title(line: str) -> bool:
+    """Whether a line is a slide's bare title (it ends a summary section): short, no sentence,
+    no list or number mark, not wholly in brackets, no URL or key."""
+    line = line.strip()
+    return (len(line) <= BARE_TITLE and "。" not in line and not _MARKED.match(line)
+            and not re.fullmatch(r"[（(].*[)）]", line) and not re.search(r"https?:|[：:]", line))
 
 
 def _note_of(rule, text: str, prev, ln) -> bool:
