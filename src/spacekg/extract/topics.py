@@ -24,7 +24,8 @@ kinds read the form of committee handouts and slide decks flattened to text:
   name alone (``head``: a regular expression for what may follow it, e.g. 実証) with at least
   two bullet lines right under it that are each one name: each enumerated entity is part of
   the named one. Brackets may wrap across lines of the original (whole lines are read). The brackets hold nothing but the names, separators
-  (・、,/) and 等/など; anything else (a date, a sentence) and it is not an enumeration.
+  (・、,/ ① ※), 等/など, a leading 例： (examples) or a closing 含む (including); anything
+  else (a date, a sentence) and it is not an enumeration.
 
 * ``kind: inner`` — a name of a ``subject`` class that contains the name of another entity of
   an ``objects`` class (found again within it; with ``prefix: true`` only at its start, and
@@ -58,7 +59,7 @@ from spacekg.yamlio import load_yaml_list
 
 KINDS = ("item", "heading", "group", "inner", "summary")
 #: what may stand between the names of an enumeration (brackets or bullets)
-_SEPARATORS = re.compile(r"^[\s・、,，/／•·及びと並びにや等など及]*$")
+_SEPARATORS = re.compile(r"^(?:[\s・、,，/／•·※①-⑳]|及び|並びに|など|等|と|や|例[：:]|(?:を)?含む)*$")
 _BULLET = "•"
 _OPEN, _CLOSE = "（(", "）)"
 _LIST_BULLET = re.compile(r"^[•・●○◦▪■◆\-]\s*")
@@ -452,7 +453,7 @@ def _speaker(text: str, m: Mention) -> bool:
 
 
 def _only_names(text: str, start: int, end: int, names: list[Mention]) -> bool:
-    """Whether ``text[start:end]`` is nothing but ``names``, separators and 等/など."""
+    """Whether ``text[start:end]`` is nothing but ``names`` and :data:`_SEPARATORS`."""
     if not names:
         return False
     rest, pos = [], start
