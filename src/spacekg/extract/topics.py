@@ -38,6 +38,11 @@ kinds read the form of committee handouts and slide decks flattened to text:
   the report is about every entity an item line of it (``items``: numbered headings, ①
   items) names.
 
+* ``kind: numbered`` — a heading that ends in a noun (``line``, named group ``noun``: 検証項目)
+  over items ①, ②…: item k is the lexicon entry named noun + k (検証項目②). With
+  ``subject`` each item is part of the entity of that class the heading names (「中間とりまとめ
+  において整理された検証項目」); without, each item is about what its line names.
+
 ``objects`` / ``except`` restrict the objects by class (with superclasses); ``predicate`` is
 the property produced (``about``, ``partOf``). A fact's passage is the line (plus the note
 line that names the object). Facts are text readings (``oa:describing``), not chart readings.
@@ -57,7 +62,7 @@ from spacekg.rules import Match
 from spacekg.segment import lines
 from spacekg.yamlio import load_yaml_list
 
-KINDS = ("item", "heading", "group", "inner", "summary")
+KINDS = ("item", "heading", "group", "inner", "summary", "numbered")
 #: what may stand between the names of an enumeration (brackets or bullets)
 _SEPARATORS = re.compile(r"^(?:[\s・、,，/／•·※①-⑳]|及び|並びに|など|等|と|や|例[：:]|(?:を)?含む)*$")
 _BULLET = "•"
@@ -73,6 +78,9 @@ SCOPE_LINES = 20
 #: (内閣府 is not a part of 内閣 by its 府 alone)
 MIN_REST = 3
 BARE_TITLE = 40
+_CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
+#: the wrapped rest of an item: not a mark, not a heading
+_CONTINUED = re.compile(r"^(?![①-⑳【■◆●○◯※]|\d{1,2}\s*[.．]|[（(]\s*\d)\S")
 _MARKED = re.compile(r"^(?:[-・•▶➢✓○◯●■□◆※*]|\d{1,2}\s*[.．)）]|[（(]\s*\d|[①-⑳])")
 
 
@@ -226,6 +234,9 @@ class TopicEngine:
 
     # ------------------------------------------------------------------ kinds
     def _run(self, rule, text, all_lines, by_line, doc_iri, finder):
+        if rule.kind == "numbered":
+            yield from self._numbered(rule, text, all_lines, by_line, finder)
+            return
         if rule.kind == "summary":
             yield from self._summary(rule, text, all_lines, by_line)
             return
@@ -296,6 +307,43 @@ class TopicEngine:
                         if self._is_object(rule, m.entity):
                             yield subj.entity, m.entity, (item.start, item.end)
                 i += 1
+
+    def _numbered(self, rule, text, all_lines, by_line, finder):
+        """A heading ending in a noun (``line``, group ``noun``: 検証項目) over items ①, ②…:
+        item k is the entry named noun + k (検証項目②). With ``subject`` the item is part of
+        the entity of that class the heading names; else it is about what its line names."""
+        i = 0
+        while i < len(all_lines):
+            ln = all_lines[i]
+            hm = rule.line.search(text[ln.start:ln.end])
+            i += 1
+            if not hm or finder is None:
+                continue
+            whole = None
+            if rule.subject:
+                whole = next((m for m in by_line[i - 1] if self._has(m.entity, rule.subject)), None)
+                if whole is None:
+                    continue
+            while i < len(all_lines):
+                item = all_lines[i]
+                line = text[item.start:item.end]
+                if not line[:1] or line[0] not in _CIRCLED:
+                    if _CONTINUED.match(line) and i + 1 < len(all_lines):
+                        i += 1  # a wrapped item goes on on the next line
+                        continue
+                    break
+                label = hm.group("noun") + line[0]
+                found = finder.find(label)
+                i += 1
+                if len(found) != 1 or (found[0].start, found[0].end) != (0, len(label)):
+                    continue
+                if whole is not None:
+                    if self._is_object(rule, whole.entity):
+                        yield found[0].entity, whole.entity, (ln.start, item.end)
+                    continue
+                for m in by_line[i - 1]:
+                    if self._is_object(rule, m.entity):
+                        yield found[0].entity, m.entity, (item.start, item.end)
 
     def _scoped(self, rule, text, all_lines, i, finder):
         """The item a title printed at several meetings stands for: the lexicon entry labelled
