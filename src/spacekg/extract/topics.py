@@ -29,7 +29,8 @@ kinds read the form of committee handouts and slide decks flattened to text:
 
 * ``kind: inner`` — a name of a ``subject`` class that contains the name of another entity of
   an ``objects`` class (found again within it; with ``prefix: true`` only at its start, and
-  followed by at least :data:`MIN_REST` characters):
+  followed by at least :data:`MIN_REST` characters; a one-character name inside, as 米 in
+  日米, does not count):
   「第69回ISS・国際宇宙探査小委員会」 is held by 「ISS・国際宇宙探査小委員会」, 「内閣府宇宙開発
   戦略推進事務局」 is part of 「内閣府」.
 
@@ -247,6 +248,8 @@ class TopicEngine:
                         continue
                     for inner in inner_mentions(finder, text, m):
                         if rule.prefix and (inner.start != m.start or m.end - inner.end < MIN_REST):
+                            continue
+                        if inner.end - inner.start < 2:  # 日米 is not 米国's alone
                             continue
                         if self._is_object(rule, inner.entity):
                             yield m.entity, inner.entity, (m.start, m.end)
