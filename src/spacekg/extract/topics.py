@@ -15,7 +15,10 @@ kinds read the form of committee handouts and slide decks flattened to text:
   or marked as the source (「JAXAより報告」). A title printed alike at several meetings
   (「…最近の動向（文科省）」) names no single entry; with ``scoped`` (the suffix the lexicon
   gives such titles, e.g. 「（第{n}回）」) it stands for the entry labelled with the title and
-  the number of the meeting named by the nearest heading above (「【2】第69回…」).
+  the number of the meeting named by the nearest heading above (「【2】第69回…」). For such
+  an item, ``role: meeting`` gives the heading's meeting (subject) and the item, ``role:
+  presenter`` the item and the agent in the brackets after its title (the lexicon-named items
+  have their own pattern rules, R-AGENDA-ITEM and R-AGENDA-PRESENTER).
 * ``kind: heading`` — a numbered section heading (``line``: 「（１）」, 「(2)ー1」) of the
   document: the document is about every entity the heading names (top-level names only).
 * ``kind: group`` — a name of a ``subject`` class directly followed by brackets that enumerate
@@ -100,6 +103,7 @@ class TopicRule:
     scoped: str = ""
     prefix: bool = False
     items: re.Pattern | None = None
+    role: str = "about"
     objects: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
@@ -136,6 +140,10 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                 fail("predicate missing")
             if kind in ("item", "heading", "summary") and not raw.get("line"):
                 fail(f"a {kind} rule needs line: a regular expression")
+            if raw.get("role", "about") not in ("about", "meeting", "presenter"):
+                fail("role must be about, meeting or presenter")
+            if raw.get("role", "about") != "about" and not raw.get("scoped"):
+                fail("a meeting or presenter role needs scoped")
             if kind == "summary" and not raw.get("items"):
                 fail("a summary rule needs items: a regular expression")
             if kind in ("item", "group", "inner", "summary") and not raw.get("subject"):
@@ -156,7 +164,8 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
             out.append(TopicRule(
                 rid, raw["statement"], kind, str(raw["predicate"]), line=line_re, notes=notes,
                 subject=lists["subject"], head=head, scoped=str(raw.get("scoped") or ""),
-                prefix=bool(raw.get("prefix")), items=items, objects=lists["objects"], exclude=lists["except"],
+                prefix=bool(raw.get("prefix")), items=items, role=str(raw.get("role") or "about"),
+                objects=lists["objects"], exclude=lists["except"],
                 examples=raw.get("examples") or [], negatives=raw.get("negatives") or [],
                 source=f"{path.name}:{line}"))
     return out
@@ -272,13 +281,26 @@ class TopicEngine:
                 i += 1
                 continue
             subj = next((m for m in by_line[i] if self._has(m.entity, rule.subject)), None)
+            meeting = None
             if subj is None and rule.scoped and finder is not None:
-                subj = self._scoped(rule, text, all_lines, i, finder)
+                subj, meeting = self._scoped(rule, text, all_lines, by_line, i, finder)
             j = i + 1
             if subj is None:
                 i = j
                 continue
             presenter = _presenter(text, subj, ln.end)
+            if rule.role == "meeting":  # the scoped item is an item of the heading's meeting
+                if meeting is not None:
+                    yield meeting.entity, subj.entity, (all_lines[meeting.line].start, ln.end)
+                i = j
+                continue
+            if rule.role == "presenter":  # who presents the scoped item: the agent in brackets
+                if meeting is not None and presenter:
+                    for m in by_line[i]:
+                        if presenter[0] <= m.start < presenter[1] and self._is_object(rule, m.entity):
+                            yield subj.entity, m.entity, (ln.start, ln.end)
+                i = j
+                continue
             names = [(m, (ln.start, ln.end)) for m in inner_mentions(finder, text, subj)]
             names += [(m, (ln.start, ln.end)) for m in by_line[i]
                       if m.start >= subj.end and not (presenter and presenter[0] <= m.start < presenter[1])]
@@ -348,7 +370,7 @@ class TopicEngine:
                     if self._is_object(rule, m.entity):
                         yield found[0].entity, m.entity, (item.start, item.end)
 
-    def _scoped(self, rule, text, all_lines, i, finder):
+    def _scoped(self, rule, text, all_lines, by_line, i, finder):
         """The item a title printed at several meetings stands for: the lexicon entry labelled
         with the title and the number of the meeting the nearest heading above names
         (``scoped``: the label's suffix, ``{n}`` the meeting number), as a mention of the title."""
@@ -357,23 +379,24 @@ class TopicEngine:
         head = rule.line.search(line)
         m = _TITLE.match(line, head.end() if head else 0)
         if not m or not m.group(1).strip():
-            return None
-        n = None
+            return None, None
+        n = k = None
         for k in range(i - 1, max(-1, i - SCOPE_LINES), -1):
             num = _MEETING_NO.search(text[all_lines[k].start:all_lines[k].end])
             if num:
                 n = int(num.group(1).translate(_DIGITS))
                 break
         if n is None:
-            return None
+            return None, None
         title = m.group(1).rstrip()
         label = title + rule.scoped.format(n=n)
         found = finder.find(label)
         if len(found) != 1 or found[0].start != 0 or found[0].end != len(label) \
                 or not self._has(found[0].entity, rule.subject):
-            return None
+            return None, None
         start = ln.start + m.start(1)
-        return Mention(start, start + len(title), found[0].entity, title)
+        meeting = next((_At(mm.entity, k) for mm in by_line[k] if self._has(mm.entity, ["Meeting"])), None)
+        return Mention(start, start + len(title), found[0].entity, title), meeting
 
     def _group(self, rule, text, ln, inline):
         for k, head in enumerate(inline):
@@ -449,6 +472,14 @@ class TopicEngine:
         if rule.objects and not self._has(entity, rule.objects):
             return False
         return not (rule.exclude and self._has(entity, rule.exclude))
+
+
+@dataclass(frozen=True)
+class _At:
+    """An entity named on line ``line`` (an index of the lines read)."""
+
+    entity: str
+    line: int
 
 
 def _by_line(all_lines, mentions) -> list[list[Mention]]:
