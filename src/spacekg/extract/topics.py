@@ -30,12 +30,12 @@ kinds read the form of committee handouts and slide decks flattened to text:
   (・、,/ ① ※), 等/など, a leading 例： (examples) or a closing 含む (including); anything
   else (a date, a sentence) and it is not an enumeration.
 
-* ``kind: inner`` — a name of a ``subject`` class that contains the name of another entity of
-  an ``objects`` class (found again within it; with ``prefix: true`` only at its start, and
-  followed by at least :data:`MIN_REST` characters; a one-character name inside, as 米 in
-  日米, does not count):
-  「第69回ISS・国際宇宙探査小委員会」 is held by 「ISS・国際宇宙探査小委員会」, 「内閣府宇宙開発
-  戦略推進事務局」 is part of 「内閣府」.
+* ``kind: inner`` — a name of a ``subject`` class, as written in the document, that contains
+  the name of another entity of an ``objects`` class (found again within it; with ``prefix:
+  true`` only at its start, and followed by at least :data:`MIN_REST` characters; a
+  one-character name inside, as 米 in 日米, does not count): 「内閣府宇宙開発戦略推進事務局」 is
+  part of 「内閣府」, 「米国OBBB」's country is 米国. (That a meeting is held by the body its
+  name holds is not stated: DR-MEETING-OF-NAMED-BODY infers it from the labels.)
 
 * ``kind: summary`` — a title line (``line``: 【概要】, （概要）) that names a report (``subject``)
   opens its summary, which runs to the next bare title line (short, unmarked, no sentence):
