@@ -20,7 +20,9 @@ kinds read the form of committee handouts and slide decks flattened to text:
   presenter`` the item and the agent in the brackets after its title (the lexicon-named items
   have their own pattern rules, R-AGENDA-ITEM and R-AGENDA-PRESENTER).
 * ``kind: heading`` — a numbered section heading (``line``: 「（１）」, 「(2)ー1」) of the
-  document: the document is about every entity the heading names (top-level names only).
+  document: the document is about every entity the heading names (top-level names only); a
+  numbered line of a list opened by a line matching ``not_under`` (the 議題 of minutes: its
+  lines are agenda items) is not a heading.
 * ``kind: group`` — a name of a ``subject`` class directly followed by brackets that enumerate
   names of an ``objects`` class (「物資輸送技術（物資補給・ランデブー・ドッキング技術）」), or by
   bullets on the same line (「空気再生システム実証 • CO2除去 • 酸素製造」), or a line that is the
@@ -104,6 +106,7 @@ class TopicRule:
     prefix: bool = False
     items: re.Pattern | None = None
     role: str = "about"
+    not_under: re.Pattern | None = None
     objects: list[str] = field(default_factory=list)
     exclude: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
@@ -153,6 +156,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                 notes = re.compile(raw["notes"]) if raw.get("notes") else None
                 head = re.compile(raw["head"]) if raw.get("head") else None
                 items = re.compile(raw["items"]) if raw.get("items") else None
+                not_under = re.compile(raw["not_under"]) if raw.get("not_under") else None
             except re.error as exc:
                 fail(f"bad regular expression: {exc}")
             lists = {k: _as_list(raw.get(k)) for k in ("subject", "objects", "except")}
@@ -164,7 +168,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
             out.append(TopicRule(
                 rid, raw["statement"], kind, str(raw["predicate"]), line=line_re, notes=notes,
                 subject=lists["subject"], head=head, scoped=str(raw.get("scoped") or ""),
-                prefix=bool(raw.get("prefix")), items=items, role=str(raw.get("role") or "about"),
+                prefix=bool(raw.get("prefix")), items=items, not_under=not_under, role=str(raw.get("role") or "about"),
                 objects=lists["objects"], exclude=lists["except"],
                 examples=raw.get("examples") or [], negatives=raw.get("negatives") or [],
                 source=f"{path.name}:{line}"))
@@ -275,6 +279,13 @@ class TopicEngine:
                 i += 1
                 continue
             if rule.kind == "heading":
+                k = i - 1
+                while k >= 0 and rule.line.search(text[all_lines[k].start:all_lines[k].end]):
+                    k -= 1
+                if rule.not_under and k >= 0 and rule.not_under.search(
+                        text[all_lines[k].start:all_lines[k].end]):
+                    i += 1  # an item of a list the line above opens (議題), not a heading
+                    continue
                 for m in by_line[i]:
                     if self._is_object(rule, m.entity):
                         yield doc_iri, m.entity, (ln.start, ln.end)
