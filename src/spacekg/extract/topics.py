@@ -16,9 +16,11 @@ kinds read the form of committee handouts and slide decks flattened to text:
   (「…最近の動向（文科省）」) names no single entry; with ``scoped`` (the suffix the lexicon
   gives such titles, e.g. 「（第{n}回）」) it stands for the entry labelled with the title and
   the number of the meeting named by the nearest heading above (「【2】第69回…」). For such
-  an item, ``role: meeting`` gives the heading's meeting (subject) and the item, ``role:
-  presenter`` the item and the agent in the brackets after its title (the lexicon-named items
-  have their own pattern rules, R-AGENDA-ITEM and R-AGENDA-PRESENTER).
+  an item, ``role: meeting`` gives the heading's meeting (subject) and the item. ``role:
+  presenter`` gives the item and who is heard (agents after a colon: 「ヒアリング：ispace、
+  ALE」), and for such an item the agent in the brackets after its title too (lexicon-named
+  items have their own pattern rules, R-AGENDA-ITEM and R-AGENDA-PRESENTER); ``role:
+  participant`` gives who is heard and the meeting the nearest heading above names.
 * ``kind: heading`` — a numbered section heading (``line``: 「（１）」, 「(2)ー1」) of the
   document: the document is about every entity the heading names (top-level names only); a
   numbered line of a list opened by a line matching ``not_under`` (the 議題 of minutes: its
@@ -143,10 +145,10 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                 fail("predicate missing")
             if kind in ("item", "heading", "summary") and not raw.get("line"):
                 fail(f"a {kind} rule needs line: a regular expression")
-            if raw.get("role", "about") not in ("about", "meeting", "presenter"):
-                fail("role must be about, meeting or presenter")
-            if raw.get("role", "about") != "about" and not raw.get("scoped"):
-                fail("a meeting or presenter role needs scoped")
+            if raw.get("role", "about") not in ("about", "meeting", "presenter", "participant"):
+                fail("role must be about, meeting, presenter or participant")
+            if raw.get("role") == "meeting" and not raw.get("scoped"):
+                fail("a meeting role needs scoped")
             if kind == "summary" and not raw.get("items"):
                 fail("a summary rule needs items: a regular expression")
             if kind in ("item", "group", "inner", "summary") and not raw.get("subject"):
@@ -300,16 +302,30 @@ class TopicEngine:
                 i = j
                 continue
             presenter = _presenter(text, subj, ln.end)
+            # who is heard: agents after a colon on the item line (「ヒアリング：ispace、ALE」)
+            heard = [m for m in by_line[i] if m.start >= subj.end and self._has(m.entity, ["Agent"])
+                     and _after_colon(text, m)]
+            if rule.role == "participant":  # who is heard takes part in the heading's meeting
+                if meeting is None:
+                    meeting = self._heading_meeting(all_lines, by_line, i)
+                if meeting is not None:
+                    for m in heard:
+                        if self._is_object(rule, m.entity):
+                            yield m.entity, meeting.entity, (all_lines[meeting.line].start, ln.end)
+                i = j
+                continue
             if rule.role == "meeting":  # the scoped item is an item of the heading's meeting
                 if meeting is not None:
                     yield meeting.entity, subj.entity, (all_lines[meeting.line].start, ln.end)
                 i = j
                 continue
-            if rule.role == "presenter":  # who presents the scoped item: the agent in brackets
-                if meeting is not None and presenter:
-                    for m in by_line[i]:
-                        if presenter[0] <= m.start < presenter[1] and self._is_object(rule, m.entity):
-                            yield subj.entity, m.entity, (ln.start, ln.end)
+            if rule.role == "presenter":  # who presents: those heard; for a scoped item, the
+                # agent in brackets too (lexicon items have R-AGENDA-PRESENTER for that)
+                for m in by_line[i]:
+                    if (m in heard or (meeting is not None and presenter
+                                       and presenter[0] <= m.start < presenter[1])) \
+                            and self._is_object(rule, m.entity):
+                        yield subj.entity, m.entity, (ln.start, ln.end)
                 i = j
                 continue
             names = [(m, (ln.start, ln.end)) for m in inner_mentions(finder, text, subj)]
@@ -323,6 +339,14 @@ class TopicEngine:
                         self._has(m.entity, ["Agent"]) and _speaker(text, m)):
                     yield subj.entity, m.entity, span
             i = j
+
+    def _heading_meeting(self, all_lines, by_line, i):
+        """The meeting named on the nearest line above ``i`` (within :data:`SCOPE_LINES`)."""
+        for k in range(i - 1, max(-1, i - SCOPE_LINES), -1):
+            hit = next((m for m in by_line[k] if self._has(m.entity, ["Meeting"])), None)
+            if hit is not None:
+                return _At(hit.entity, k)
+        return None
 
     def _summary(self, rule, text, all_lines, by_line):
         """A summary title line (``line``) naming a report, then its section up to the next
@@ -530,6 +554,12 @@ def _note_of(rule, text: str, prev, ln) -> bool:
     line = text[ln.start:ln.end]
     return bool(rule.notes.search(line)) and text.count("\n", prev.end, ln.start) <= 2 \
         and "。" not in line
+
+
+def _after_colon(text: str, m: Mention) -> bool:
+    """Whether ``m`` is listed after a colon on its line (「ヒアリング：ispace、ALE」)."""
+    ls = text.rfind("\n", 0, m.start) + 1
+    return bool(re.search(r"[：:][^。]*$", text[ls:m.start]))
 
 
 def _speaker(text: str, m: Mention) -> bool:
