@@ -38,6 +38,8 @@ def test_topic_examples(pipeline, rule):
         for t in ex["expect"]:
             want = triple(pipeline, a, t, got)
             assert want in got, f"{rule.id}: {ex['text']!r} did not give {t}; got {got}"
+        for t in ex.get("absent") or []:
+            assert triple(pipeline, a, t, got) not in got, f"{rule.id}: {ex['text']!r} gave {t}"
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])

@@ -51,6 +51,11 @@ kinds read the form of committee handouts and slide decks flattened to text:
   ``subject`` each item is part of the entity of that class the heading names (「中間とりまとめ
   において整理された検証項目」); without, each item is about what its line names.
 
+* ``kind: section`` — a heading alone on its line (``line``, matched whole: 【輸送技術】) that
+  names one entity of a ``subject`` class: every entity of an ``objects`` class named in the
+  lines under it (to the next such heading, a numbered or marked heading, or a short title
+  line of at most :data:`SHORT_TITLE` characters) is part of it. Whole lines are read.
+
 ``objects`` / ``except`` restrict the objects by class (with superclasses); ``predicate`` is
 the property produced (``about``, ``partOf``). A fact's passage is the line (plus the note
 line that names the object). Facts are text readings (``oa:describing``), not chart readings.
@@ -70,7 +75,7 @@ from spacekg.rules import Match
 from spacekg.segment import lines
 from spacekg.yamlio import load_yaml_list
 
-KINDS = ("item", "heading", "group", "inner", "summary", "numbered")
+KINDS = ("item", "heading", "group", "inner", "summary", "numbered", "section")
 #: what may stand between the names of an enumeration (brackets or bullets)
 _SEPARATORS = re.compile(r"^(?:[\s・、,，/／•·※①-⑳]|及び|並びに|など|等|と|や|例[：:]|(?:を)?含む)*$")
 _BULLET = "•"
@@ -86,6 +91,9 @@ SCOPE_LINES = 20
 #: (内閣府 is not a part of 内閣 by its 府 alone)
 MIN_REST = 3
 BARE_TITLE = 40
+SHORT_TITLE = 15
+#: what ends a section under a heading: another marked or numbered heading
+_SECTION_END = re.compile(r"^(?:【[^】]+】\s*$|[■□◆●▼]|\d{1,2}\s*[.．]\s|[（(]\s*[0-9０-９]{1,2}\s*[)）])")
 _CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
 #: the wrapped rest of an item: not a mark, not a heading
 _CONTINUED = re.compile(r"^(?![①-⑳【■◆●○◯※]|\d{1,2}\s*[.．]|[（(]\s*\d)\S")
@@ -143,7 +151,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                 fail("statement must read 'If … then …'")
             if not raw.get("predicate"):
                 fail("predicate missing")
-            if kind in ("item", "heading", "summary") and not raw.get("line"):
+            if kind in ("item", "heading", "summary", "section") and not raw.get("line"):
                 fail(f"a {kind} rule needs line: a regular expression")
             if raw.get("role", "about") not in ("about", "meeting", "presenter", "participant"):
                 fail("role must be about, meeting, presenter or participant")
@@ -151,7 +159,7 @@ def load_topic_rules(folder: Path, ontology=None) -> list[TopicRule]:
                 fail("a meeting role needs scoped")
             if kind == "summary" and not raw.get("items"):
                 fail("a summary rule needs items: a regular expression")
-            if kind in ("item", "group", "inner", "summary") and not raw.get("subject"):
+            if kind in ("item", "group", "inner", "summary", "section") and not raw.get("subject"):
                 fail(f"a {kind} rule needs subject: classes")
             try:
                 line_re = re.compile(raw["line"]) if raw.get("line") else None
@@ -236,8 +244,8 @@ class TopicEngine:
         for rule in self.rules:
             pred = self.resolver.predicate(rule.predicate)
             seen: set = set()
-            # an enumeration in brackets may wrap: the group kind reads whole lines
-            ls, bl = (whole, by_whole) if rule.kind == "group" else (all_lines, by_line)
+            # an enumeration in brackets or a sentence may wrap: these kinds read whole lines
+            ls, bl = (whole, by_whole) if rule.kind in ("group", "section") else (all_lines, by_line)
             for s, o, span in self._run(rule, text, ls, bl, doc_iri, finder):
                 s_node = s if isinstance(s, URIRef) else self.resolver.entity(s)
                 o_node = self.resolver.entity(o)
@@ -250,6 +258,9 @@ class TopicEngine:
 
     # ------------------------------------------------------------------ kinds
     def _run(self, rule, text, all_lines, by_line, doc_iri, finder):
+        if rule.kind == "section":
+            yield from self._section(rule, text, all_lines, by_line)
+            return
         if rule.kind == "numbered":
             yield from self._numbered(rule, text, all_lines, by_line, finder)
             return
@@ -339,6 +350,28 @@ class TopicEngine:
                         self._has(m.entity, ["Agent"]) and _speaker(text, m)):
                     yield subj.entity, m.entity, span
             i = j
+
+    def _section(self, rule, text, all_lines, by_line):
+        """A heading line (``line``) that names one entity of a ``subject`` class and nothing
+        else; every entity of an ``objects`` class named in the lines under it, up to the next
+        heading of the same form, a numbered heading or a short title line, is part of it."""
+        i = 0
+        while i < len(all_lines):
+            ln = all_lines[i]
+            i += 1
+            if not rule.line.fullmatch(text[ln.start:ln.end].strip()) or len(by_line[i - 1]) != 1 \
+                    or not self._has(by_line[i - 1][0].entity, rule.subject):
+                continue
+            head = by_line[i - 1][0]
+            while i < len(all_lines):
+                body = text[all_lines[i].start:all_lines[i].end].strip()
+                if rule.line.fullmatch(body) or _SECTION_END.match(body) or (
+                        len(body) <= SHORT_TITLE and not re.search(r"[、。,.]", body)):
+                    break
+                for m in by_line[i]:
+                    if self._is_object(rule, m.entity):
+                        yield m.entity, head.entity, (ln.start, all_lines[i].end)
+                i += 1
 
     def _heading_meeting(self, all_lines, by_line, i):
         """The meeting named on the nearest line above ``i`` (within :data:`SCOPE_LINES`)."""
