@@ -4,7 +4,8 @@ Builds the corpus with the curated statements switched off (``build_dataset(cura
 data/curated is left untouched) and prints
 
 * per document and per predicate, the share of the hand-checked facts of tests/expected that
-  the rules alone state (a fact counts when the same triple is stated from the same document);
+  the rules alone state (a fact counts when the same triple is stated from the same document;
+  one the hand list marks ``graph: inferred``, when the domain rules derive it);
 * the overall share (the issue's target: at least 60 %);
 * rule facts per rule, and rule facts that tests/expected does not list (for review: they are
   either facts the hand lists leave out or errors);
@@ -60,8 +61,9 @@ def main() -> None:
     args = ap.parse_args()
 
     t = time.perf_counter()
-    result = build_dataset(Paths(), IRIs(), reason=False, curation=False)
+    result = build_dataset(Paths(), IRIs(), reason=True, curation=False)
     took = time.perf_counter() - t
+    inferred = set(result.dataset.graph(result.pipeline.iris.graph["inferred"]))
     resolver = result.pipeline.resolver
     stated = defaultdict(set)  # doc -> triples
     by_rule = Counter()
@@ -77,7 +79,9 @@ def main() -> None:
     misses = []
     exp_keys = set()
     for doc, key, raw in expected:
-        hit = key in stated[doc]
+        # a fact the hand list marks graph: inferred (it only restates a name) counts when the
+        # domain rules derive it from the rule facts; every other one must be stated by a rule
+        hit = key in inferred if raw.get("graph") == "inferred" else key in stated[doc]
         exp_keys.add((doc, key))
         for table, k in ((per_doc, doc), (per_pred, raw["p"])):
             table[k][0] += hit
@@ -85,7 +89,7 @@ def main() -> None:
         if not hit:
             misses.append((doc, raw))
     got = sum(v[0] for v in per_doc.values())
-    print(f"rules-only build: {took:.1f} s, {len(result.facts)} rule facts "
+    print(f"rules-only build (with inference): {took:.1f} s, {len(result.facts)} rule facts "
           f"({len({(d, k) for d in stated for k in stated[d]})} distinct per document)")
     print("\n## coverage of tests/expected per document")
     for doc, (h, n) in sorted(per_doc.items()):

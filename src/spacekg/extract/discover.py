@@ -21,8 +21,10 @@ from rdflib import RDF, RDFS, SKOS, Graph, Literal
 
 from spacekg.config import PROV
 from spacekg.extract.entities import Discovery, EntityFinder, NewEntity, load_discovery
-from spacekg.extract.layout import LayoutEngine, load_layout_rules
+from spacekg.extract.layout import LayoutEngine, load_layout_rules, split_lines
+from spacekg.extract.topics import TopicEngine, load_topic_rules
 from spacekg.rules import Match
+from spacekg.segment import lines
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Extras:
         self.bodies = self.finder.bodies()
         layout = load_layout_rules(lay_dir, ontology) if lay_dir.is_dir() else []
         self.layout = LayoutEngine(layout, resolver, classes_of, self.bodies)
+        self.topics = TopicEngine(load_topic_rules(rules_dir / "topics", ontology), resolver, classes_of)
         self.found: dict[str, NewEntity] = {}
         self.minted: dict[str, NewEntity] = {}  # nodes layout rules mint (agenda items …)
 
@@ -100,6 +103,8 @@ class Extras:
         matches = discovery_facts(disc, self.resolver)
         minted = {}
         matches += self.layout.apply(text, disc.mentions, values, doc_iri, breaks, minted)
+        matches += self.topics.apply(text, disc.mentions, doc_iri, lexicon_finder,
+                                     split_lines(text, lines(text), breaks))
         minted = {k: v for k, v in minted.items() if k not in self.finder.lexicon}
         for node in minted.values():
             self._register_minted(node)
