@@ -50,8 +50,9 @@ ITEM_REACH = 8  # … that head at most this many non-blank lines below them
 HEADING_RANKS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"^\s*(\d+(?:\.\d+)*)\.\s*\S"), lambda m: min(m.group(1).count(".") + 1, 2)),  # 1. / 1.1.
     (re.compile(r"^\s*【\s*[0-9０-９]+\s*】"), 1),
-    (re.compile(r"^\s*[（(]\s*[0-9０-９]+\s*[)）]"), 3),
+    (re.compile(r"^\s*[（(]\s*[0-9０-９]{1,2}\s*[)）]\s*\S"), 3),  # not （2016) nor a bare (5)
     (re.compile(r"^\s*【[^】]{1,60}】"), 4),
+    (re.compile(r"^\s*≪[^≫]{1,60}≫"), 4),
     (re.compile(r"^\s*[（(][A-ZＡ-Ｚ][)）]"), 4),
     (re.compile(r"^\s*[◆■◼]"), 5),
     (re.compile(r"^\s*[＜<][^＞>\n]{1,30}[＞>]\s*$"), 5),
@@ -85,7 +86,8 @@ class HeadingIndex:
 
     Heading kinds (:data:`HEADING_RANKS`), outermost first: numbered section titles (``1.``)
     and numbered 【N】 headings (the meetings of the 2026 follow-up); ``1.1.``; parenthesised
-    numbers ``(1)``/``（２）``; 【】 headings (Step headings, table captions, 【開発中】),
+    numbers ``(1)``/``（２）`` followed by a title (not a year ``（2016)``, not a bare chart number);
+    【】 and ≪≫ headings (Step headings, table captions, 【開発中】, ≪ISEF2の結果概要≫),
     lettered items; ◆■ headings; ＜…＞ captions; ○ items. Slide titles without a mark are not
     recognised.
     """
