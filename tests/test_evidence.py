@@ -58,6 +58,10 @@ def test_heading_paths_on_the_corpus(sources):
     assert _path(sources, interim, "国際宇宙ステーション（ISS）参加国（日本、米国、欧州、")[-2:] == [
         "≪ISEF2の結果概要≫", "○参加国"]
     results = "mext-iss-results-and-post-iss-national-use"
+    # an appendix slide's title (参考：…) heads its slide, never a numbered section after it
+    assert _path(sources, mars, "極域の場合：気象計あるいは磁力計") == [
+        "参考：火星本星着陸探査プログラム（案）STEP1 ミッションイメージ"]
+    assert _path(sources, results, "ECLSS技術などを中心に")[0].startswith("参考４ 将来の低軌道活動")
     assert "(5)" not in _path(sources, results, "第44回、46回ISS・国際宇宙探査小委員会")
 
 
