@@ -320,10 +320,13 @@ XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 
 
 def _norm(t):
-    """rdflib form of a triple from ``reasonable`` (plain literals come back as xsd:string)."""
+    """rdflib form of a triple from ``reasonable`` (plain literals come back as xsd:string,
+    language tags lowercased: ``ja-hrkt`` is given back its BCP 47 case, ``ja-Hrkt``)."""
     o = t[2]
     if isinstance(o, Literal) and o.datatype == XSD_STRING and not o.language:
         return (t[0], t[1], Literal(str(o)))
+    if isinstance(o, Literal) and o.language and o.language != bcp47_case(o.language):
+        return (t[0], t[1], Literal(str(o), lang=bcp47_case(o.language)))
     return t
 
 
