@@ -61,9 +61,9 @@ HEADING_RANKS: list[tuple[re.Pattern, object]] = [
 
 
 NUMBERED = re.compile(r"^\s*(\d+(?:\.\d+)*)\.\s*\S")
-#: An appendix slide's title (参考：…, 参考４ …, 参考 2040年代の…): outermost, but never the
+#: An appendix slide's title (参考：…, 参考４ …; not 参考資料 nor 参考 中間…): outermost, but never the
 #: parent of a numbered section (2.2. after it belongs to 2., not to the appendix slide).
-APPENDIX = re.compile(r"^\s*参考\s*[0-9０-９]*\s*[：:]?\s*\S")
+APPENDIX = re.compile(r"^\s*参考\s*(?:[0-9０-９]+\s|[：:])\s*\S")
 
 
 def _rank(line: str) -> int | None:
