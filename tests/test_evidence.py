@@ -53,6 +53,16 @@ def test_heading_paths_on_the_corpus(sources):
     step2 = _path(sources, mars, "STEP1のEDL技術を高性能化")
     assert step2[-1].startswith("【Step2") and step2[0].startswith("1.2.")
     assert _path(sources, mars, "生命起源の解明") == ["2.2.関連する取組・構想等（小天体関係/小天体探査）"]
+    # a ≪≫ caption heads its items; a year in brackets (a chart cell) and a bare (5) do not
+    interim = "mext-2018-iss-exploration-subcommittee-interim-summary"
+    assert _path(sources, interim, "国際宇宙ステーション（ISS）参加国（日本、米国、欧州、")[-2:] == [
+        "≪ISEF2の結果概要≫", "○参加国"]
+    results = "mext-iss-results-and-post-iss-national-use"
+    # an appendix slide's title (参考：…) heads its slide, never a numbered section after it
+    assert _path(sources, mars, "極域の場合：気象計あるいは磁力計") == [
+        "参考：火星本星着陸探査プログラム（案）STEP1 ミッションイメージ"]
+    assert _path(sources, results, "ECLSS技術などを中心に")[0].startswith("参考４ 将来の低軌道活動")
+    assert "(5)" not in _path(sources, results, "第44回、46回ISS・国際宇宙探査小委員会")
 
 
 def _evidence_of(built, iris, s, p, o):

@@ -203,3 +203,16 @@ def test_reason_command_rewrites_inferred(built_dir, tmp_path, iris):
     assert "cax-sco" in proc.stdout
     assert sorted((out / "spacekg.nq").read_text(encoding="utf-8").splitlines()) == sorted(ln.rstrip("\n") for ln in lines)
     assert (out / "report.json").exists() and (out / "spacekg.ttl").exists()
+
+
+def test_language_tags_keep_bcp47_case(graphs, iris):
+    """pyoxigraph lowercases language tags; the inferred skos:altLabel of a kana reading keeps
+    the lexicon's @ja-Hrkt (RFC 5646 case: script title case, region upper case)."""
+    from rdflib import SKOS
+
+    assert reason.bcp47_case("ja-hrkt") == "ja-Hrkt"
+    assert reason.bcp47_case("EN-us") == "en-US"
+    assert reason.bcp47_case("en-x-abcd") == "en-x-abcd"
+    inferred = graphs["inferred"]
+    tags = {o.language for o in inferred.objects(None, SKOS.altLabel) if o.language}
+    assert "ja-Hrkt" in tags and "ja-hrkt" not in tags, tags

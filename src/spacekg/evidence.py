@@ -50,8 +50,9 @@ ITEM_REACH = 8  # … that head at most this many non-blank lines below them
 HEADING_RANKS: list[tuple[re.Pattern, object]] = [
     (re.compile(r"^\s*(\d+(?:\.\d+)*)\.\s*\S"), lambda m: min(m.group(1).count(".") + 1, 2)),  # 1. / 1.1.
     (re.compile(r"^\s*【\s*[0-9０-９]+\s*】"), 1),
-    (re.compile(r"^\s*[（(]\s*[0-9０-９]+\s*[)）]"), 3),
+    (re.compile(r"^\s*[（(]\s*[0-9０-９]{1,2}\s*[)）]\s*\S"), 3),  # not （2016) nor a bare (5)
     (re.compile(r"^\s*【[^】]{1,60}】"), 4),
+    (re.compile(r"^\s*≪[^≫]{1,60}≫"), 4),
     (re.compile(r"^\s*[（(][A-ZＡ-Ｚ][)）]"), 4),
     (re.compile(r"^\s*[◆■◼]"), 5),
     (re.compile(r"^\s*[＜<][^＞>\n]{1,30}[＞>]\s*$"), 5),
@@ -60,6 +61,9 @@ HEADING_RANKS: list[tuple[re.Pattern, object]] = [
 
 
 NUMBERED = re.compile(r"^\s*(\d+(?:\.\d+)*)\.\s*\S")
+#: An appendix slide's title (参考：…, 参考４ …; not 参考資料 nor 参考 中間…): outermost, but never the
+#: parent of a numbered section (2.2. after it belongs to 2., not to the appendix slide).
+APPENDIX = re.compile(r"^\s*参考\s*(?:[0-9０-９]+\s|[：:])\s*\S")
 
 
 def _rank(line: str) -> int | None:
@@ -85,9 +89,10 @@ class HeadingIndex:
 
     Heading kinds (:data:`HEADING_RANKS`), outermost first: numbered section titles (``1.``)
     and numbered 【N】 headings (the meetings of the 2026 follow-up); ``1.1.``; parenthesised
-    numbers ``(1)``/``（２）``; 【】 headings (Step headings, table captions, 【開発中】),
-    lettered items; ◆■ headings; ＜…＞ captions; ○ items. Slide titles without a mark are not
-    recognised.
+    numbers ``(1)``/``（２）`` followed by a title (not a year ``（2016)``, not a bare chart number);
+    【】 and ≪≫ headings (Step headings, table captions, 【開発中】, ≪ISEF2の結果概要≫),
+    lettered items; ◆■ headings; ＜…＞ captions; ○ items; appendix slide titles (参考：…, 参考４ …)
+    as outermost headings. Slide titles without a mark are not recognised.
     """
 
     def __init__(self, text: str):
@@ -96,11 +101,15 @@ class HeadingIndex:
         self.ranks: list[int | None] = []
         self.spans: list[tuple[int, int]] = []
         self.numbers: list[str | None] = []
+        self.appendix: list[bool] = []
         pos = 0
         for raw in text.split("\n"):
             self.line_starts.append(pos)
             stripped = raw.strip()
             rank = _rank(raw) if stripped else None
+            appendix = rank is None and bool(APPENDIX.match(raw))
+            rank = 1 if appendix else rank
+            self.appendix.append(appendix)
             s = pos + len(raw) - len(raw.lstrip())
             self.ranks.append(rank)
             num = NUMBERED.match(raw) if rank is not None else None
@@ -160,6 +169,8 @@ class HeadingIndex:
             r = self.ranks[j]
             if number and self.numbers[j] and not number.startswith(self.numbers[j] + "."):
                 continue  # 1.2. sits under 1., not under 0.
+            if number and self.appendix[j]:
+                continue  # a numbered section is not part of the appendix slide before it
             a, b = self.spans[j]
             paragraph = r is not None and (r >= 6 or (r >= ITEM_RANK and b - a > 40))
             if paragraph and self.nonblank[i] - self.nonblank[j] > ITEM_REACH:

@@ -184,6 +184,25 @@ def _ox(term):
     return ox.Literal(str(term))
 
 
+def bcp47_case(tag: str) -> str:
+    """A language tag in the case BCP 47 recommends (RFC 5646 §2.1.1): language lower case,
+    a four-letter script title case, a two-letter region upper case (``ja-hrkt`` →
+    ``ja-Hrkt``, ``en-us`` → ``en-US``). pyoxigraph lowercases the tags it stores; the graph
+    keeps the tags as the lexicon writes them."""
+    parts = tag.split("-")
+    out = [parts[0].lower()]
+    for i, p in enumerate(parts[1:], 1):
+        if any(len(q) == 1 for q in parts[1:i]):  # after a singleton (-x-, -u-): leave as is
+            out.append(p.lower())
+        elif len(p) == 4 and p.isalpha():
+            out.append(p.title())
+        elif len(p) == 2 and p.isalpha():
+            out.append(p.upper())
+        else:
+            out.append(p.lower())
+    return "-".join(out)
+
+
 def _rd(term):
     import pyoxigraph as ox
 
@@ -192,7 +211,7 @@ def _rd(term):
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if term.language:
-        return Literal(term.value, lang=term.language)
+        return Literal(term.value, lang=bcp47_case(term.language))
     if term.datatype and term.datatype.value != "http://www.w3.org/2001/XMLSchema#string":
         return Literal(term.value, datatype=URIRef(term.datatype.value))
     return Literal(term.value)
@@ -301,10 +320,13 @@ XSD_STRING = URIRef("http://www.w3.org/2001/XMLSchema#string")
 
 
 def _norm(t):
-    """rdflib form of a triple from ``reasonable`` (plain literals come back as xsd:string)."""
+    """rdflib form of a triple from ``reasonable`` (plain literals come back as xsd:string,
+    language tags lowercased: ``ja-hrkt`` is given back its BCP 47 case, ``ja-Hrkt``)."""
     o = t[2]
     if isinstance(o, Literal) and o.datatype == XSD_STRING and not o.language:
         return (t[0], t[1], Literal(str(o)))
+    if isinstance(o, Literal) and o.language and o.language != bcp47_case(o.language):
+        return (t[0], t[1], Literal(str(o), lang=bcp47_case(o.language)))
     return t
 
 
