@@ -249,7 +249,8 @@ class ChartEngine:
         cell = rest
         if not rest and i + 1 < len(ls):
             nxt = text[ls[i + 1].start:ls[i + 1].end]
-            if nxt[:1] in "（(" and not any(self._has(m.entity, rule.cell) for m in rows[i + 1]):
+            opens = nxt[:1] in "（(" or _kind(rule, nxt[:8]) is not None and _kind(rule, nxt[:8]).start() == 0
+            if opens and not any(self._has(m.entity, rule.cell) for m in rows[i + 1]):
                 cell, end = nxt, ls[i + 1].end
         elif rest:
             end = ln.end
