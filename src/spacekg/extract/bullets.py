@@ -1,0 +1,165 @@
+"""Bullet rules: the verb-final bullets of committee handouts (「…技術を獲得。」), read without a parse.
+
+Slide bullets end in a bare verbal noun and drop their subject: 「（成果）…を通じ、有人施設への
+無人補給技術を獲得。」 says that the country whose government issued the handout acquired the
+technology. The dependency parse of such fragments is unreliable (no verb, no subject), so
+these rules read the surface form; they complement the syntactic rules
+(:mod:`spacekg.extract.syntax`), which read full sentences.
+
+Rules are data (data/rules/bullets/*.yaml): ``id``, a one-line ``statement`` (``If … then …``),
+``verb`` (the verbal noun, 獲得), ``predicate``, ``objects`` (classes of what is acquired),
+``agents`` (classes of an overt subject), ``agent`` (the lexicon id that fills a dropped
+subject), ``plan`` / ``negation`` (regular expressions for what, right after the verb, makes
+it a plan or a denial: nothing is produced), ``examples`` and ``negatives`` (run by
+tests/test_bullets.py).
+
+A unit is the text between two line ends or 。. The verb counts when it ends its clause as
+「…を獲得」 (followed by 。, 、, し, the unit's end) or 「…技術獲得（X・Y）」 (the objects are then
+in the brackets). The objects are the mentions of an ``objects`` class in the を-phrase — from
+the last clause break before it (「…を通じ、」「…により、」「…は、」) to the verb — so the means
+(「H2Bの技術開発を通じ」) is not an object. The subject is an overt mention of an ``agents``
+class marked は/が before the objects in the unit, else ``agent``. Facts are text readings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spacekg.errors import RuleError
+from spacekg.rules import Match
+from spacekg.yamlio import load_yaml_list
+
+#: where a を-phrase begins: after a clause break
+CLAUSE_BREAK = re.compile(r"(?:通じ|通して|により|によって|活用し|用い|おいて|では|は|が|て|し)[、，,]|[：:]")
+UNIT = re.compile(r"[^\n。]+")
+
+
+@dataclass
+class BulletRule:
+    """A bullet rule (module docstring)."""
+
+    id: str
+    statement: str
+    verb: str
+    predicate: str
+    agent: str
+    objects: list[str]
+    agents: list[str]
+    plan: re.Pattern
+    negation: re.Pattern
+    examples: list = field(default_factory=list)
+    negatives: list = field(default_factory=list)
+    source: str = ""
+
+
+def load_bullet_rules(folder: Path, ontology=None) -> list[BulletRule]:
+    """Load every ``*.yaml`` of ``folder`` (data/rules/bullets), sorted; ids unique.
+
+    Raises:
+        RuleError: a malformed rule (file and line named): a missing field, an unknown
+            class, a bad regular expression, a duplicate id.
+    """
+    out: list[BulletRule] = []
+    seen: set[str] = set()
+    for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        for raw in load_yaml_list(path, RuleError):
+            line = raw.get("__line__")
+
+            def fail(msg, _raw=raw, _path=path, _line=line):
+                raise RuleError(f"bullet rule {_raw.get('id', '?')}: {msg}", path=str(_path), line=_line)
+
+            rid = raw.get("id")
+            if not rid or rid in seen:
+                fail("missing or duplicate id")
+            seen.add(rid)
+            if not str(raw.get("statement", "")).startswith("If "):
+                fail("statement must read 'If … then …'")
+            for key in ("verb", "predicate", "agent", "objects", "agents", "plan", "negation"):
+                if not raw.get(key):
+                    fail(f"{key} missing")
+            try:
+                plan, neg = re.compile(raw["plan"]), re.compile(raw["negation"])
+            except re.error as exc:
+                fail(f"bad regular expression: {exc}")
+            objects, agents = _as_list(raw["objects"]), _as_list(raw["agents"])
+            if ontology is not None:
+                for c in objects + agents:
+                    if c not in ontology.superclasses:
+                        fail(f"unknown class {c!r}")
+            out.append(BulletRule(rid, raw["statement"], str(raw["verb"]), str(raw["predicate"]),
+                                  str(raw["agent"]), objects, agents, plan, neg,
+                                  raw.get("examples") or [], raw.get("negatives") or [],
+                                  f"{path.name}:{line}"))
+    return out
+
+
+def _as_list(v) -> list[str]:
+    return [v] if isinstance(v, str) else [str(x) for x in v]
+
+
+class BulletEngine:
+    """Apply bullet rules to one document.
+
+    Args:
+        rules: from :func:`load_bullet_rules`.
+        resolver: the pipeline's :class:`~spacekg.terms.TermResolver`.
+        classes_of: entity id → class names with superclasses.
+    """
+
+    def __init__(self, rules: list[BulletRule], resolver, classes_of):
+        self.rules = rules
+        self.resolver = resolver
+        self.classes_of = classes_of
+        self.counts: dict[str, int] = {r.id: 0 for r in rules}
+
+    def _has(self, eid: str, classes: list[str]) -> bool:
+        have = self.classes_of.get(eid, ())
+        return any(c in have for c in classes)
+
+    def apply(self, text: str, mentions) -> list[Match]:
+        """The facts of every rule on ``text`` (normalised); spans in the normalised text."""
+        out: list[Match] = []
+        for rule in self.rules:
+            pred = self.resolver.predicate(rule.predicate)
+            for unit in UNIT.finditer(text):
+                inside = [m for m in mentions if unit.start() <= m.start and m.end <= unit.end()]
+                for s, o, span in self._unit(rule, text, unit.start(), unit.end(), inside):
+                    out.append(Match(self.resolver.entity(s), pred, self.resolver.entity(o), span, rule.id))
+                    self.counts[rule.id] += 1
+        return out
+
+    def _unit(self, rule, text, start, end, mentions):
+        done = set()
+        for v in re.finditer(re.escape(rule.verb), text[start:end]):
+            vs, ve = start + v.start(), start + v.end()
+            after = text[ve:end]
+            if rule.plan.match(after) or rule.negation.match(after):
+                continue
+            if text[vs - 1:vs] == "を" and re.match(r"(?:$|[、，,]|し(?!な)|した|してき|\s*$)", after):
+                lo = start
+                for b in CLAUSE_BREAK.finditer(text, start, vs):
+                    lo = b.end()
+                objects = [m for m in mentions if lo <= m.start and m.end <= vs - 1
+                           and self._has(m.entity, rule.objects)]
+                first = objects[0].start if objects else vs
+                end_span = ve
+            elif text[vs - 2:vs] == "技術" and after[:1] in "（(":
+                close = re.search(r"[）)]", after)
+                if not close:
+                    continue
+                objects = [m for m in mentions if ve < m.start and m.end <= ve + close.start()
+                           and self._has(m.entity, rule.objects)]
+                first, end_span = vs, ve + close.end()
+            else:
+                continue
+            agent = rule.agent
+            overt = [m for m in mentions if m.end <= first and self._has(m.entity, rule.agents)
+                     and re.match(r"\s*(?:は|が)", text[m.end:m.end + 2])]
+            if overt:
+                agent = overt[-1].entity
+            for m in objects:
+                if (agent, m.entity) not in done:
+                    done.add((agent, m.entity))
+                    yield agent, m.entity, (min(start, m.start), end_span)
