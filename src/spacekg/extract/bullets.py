@@ -17,7 +17,8 @@ A unit is the text between two line ends or 。. The verb counts when it ends it
 「…を獲得」 (followed by 。, 、, し, the unit's end) or 「…技術獲得（X・Y）」 (the objects are then
 in the brackets). The objects are the mentions of an ``objects`` class in the を-phrase — from
 the last clause break before it (「…を通じ、」「…により、」「…は、」) to the verb — so the means
-(「H2Bの技術開発を通じ」) is not an object. The subject is an overt mention of an ``agents``
+(「H2Bの技術開発を通じ」) is not an object. A 「…を獲得し、」 clause chained into a sentence that
+ends as a plan (「…が見込まれる。」) is a plan too. The subject is an overt mention of an ``agents``
 class marked は/が before the objects in the unit, else ``agent``. Facts are text readings.
 """
 
@@ -34,6 +35,8 @@ from spacekg.yamlio import load_yaml_list
 #: where a を-phrase begins: after a clause break
 CLAUSE_BREAK = re.compile(r"(?:通じ|通して|により|によって|活用し|用い|おいて|では|は|が|て|し)[、，,]|[：:]")
 UNIT = re.compile(r"[^\n。]+")
+#: what, ending the sentence a 「…し、」 clause chains into, makes the clause a plan too
+CHAIN_PLAN = re.compile(r"見込ま|見込み|予定|目指|目標|計画|期待")
 
 
 @dataclass
@@ -137,6 +140,10 @@ class BulletEngine:
             after = text[ve:end]
             if rule.plan.match(after) or rule.negation.match(after):
                 continue
+            if after.startswith("し、") or after.startswith("し,"):
+                stop = text.find("。", ve, ve + 300)
+                if stop > 0 and CHAIN_PLAN.search(text, ve, stop):
+                    continue  # 「…を獲得し、…が見込まれる」: a chained clause under a plan
             if text[vs - 1:vs] == "を" and re.match(r"(?:$|[、，,]|し(?!な)|した|してき|\s*$)", after):
                 lo = start
                 for b in CLAUSE_BREAK.finditer(text, start, vs):

@@ -246,6 +246,10 @@ class ChartEngine:
         rest = text[end:ln.end].strip()
         if any(m.start >= end and self._has(m.entity, rule.cell) for m in rows[i]):
             return  # two names on one line (「Mars2020InSight」): which cell is which is lost
+        if rest[:1] in "（(":  # the cell is the first bracket and its words: a second opens another cell
+            second = re.search(r"[（(]", rest[1:])
+            if second:
+                rest = rest[:second.start() + 1].strip()
         cell = rest
         if not rest and i + 1 < len(ls):
             nxt = text[ls[i + 1].start:ls[i + 1].end]
@@ -256,5 +260,9 @@ class ChartEngine:
             end = ln.end
         if rest and rest[:1] not in "（(" and not _kind(rule, rest):
             return
+        year = re.search(r"(?<!\d)(\d{4})(?!\d)", first.surface)
+        other = re.search(r"(?<!\d)(\d{4})(?!\d)", cell)
+        if year and other and year.group(1) != other.group(1):
+            return  # ExoMars 2016 over 「（2020打上げ）」: another mission's cell
         if _kind(rule, cell) or _kind(rule, first.surface):
             yield names, end, unicodedata.normalize("NFKC", cell)
