@@ -22,6 +22,11 @@ a cell is a line that begins with a name of a ``cell`` class followed (on the li
 next line in brackets) by a mission kind. Its target is the body (or the refined region). A
 range 「嫦娥1～3」 stands for every member the lexicon names (嫦娥1, 嫦娥2, 嫦娥3). Facts are
 chart readings (``sk:chartReading``) quoting the chart's title as caption.
+
+Kind ``legend``: in such a chart, a legend line 「SR： サンプルリターン」 (an abbreviation in
+capitals, a colon, one name of an ``objects`` class) gives every cell whose text holds the
+abbreviation as a word (「嫦娥5（SR）」) the ``predicate`` to that entity; the legend line is
+quoted as the column heading.
 """
 
 from __future__ import annotations
@@ -36,7 +41,9 @@ from spacekg.rules import Match
 from spacekg.segment import lines
 from spacekg.yamlio import load_yaml_list
 
-KINDS = ("target",)
+KINDS = ("target", "legend")
+#: a chart's legend line: 「SR： サンプルリターン」
+LEGEND = re.compile(r"(?P<abbr>[A-Z]{2,5})\s*[：:]\s*(?P<name>\S.*)$")
 #: a year axis: five years or more in a row (「～2015 2016 … 2026」)
 AXIS = re.compile(r"^[～~〜]?\s*\d{4}(?:\s*[～~〜]?\s+\d{4}){4,}\s*[～~〜]?$")
 #: a marked heading, which ends a chart region
@@ -61,6 +68,7 @@ class ChartRule:
     cell: list[str]
     body: list[str]
     refine: list[dict] = field(default_factory=list)
+    objects: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
     negatives: list = field(default_factory=list)
     source: str = ""
@@ -105,8 +113,15 @@ def load_chart_rules(folder: Path, ontology=None) -> list[ChartRule]:
                 for c in cell + body:
                     if c not in ontology.superclasses:
                         fail(f"unknown class {c!r}")
+            objects = _as_list(raw.get("objects") or [])
+            if raw["kind"] == "legend" and not objects:
+                fail("a legend rule needs objects: classes")
+            if ontology is not None:
+                for c in objects:
+                    if c not in ontology.superclasses:
+                        fail(f"unknown class {c!r}")
             out.append(ChartRule(rid, raw["statement"], raw["kind"], str(raw["predicate"]), title,
-                                 kinds, cell, body, refine, raw.get("examples") or [],
+                                 kinds, cell, body, refine, objects, raw.get("examples") or [],
                                  raw.get("negatives") or [], f"{path.name}:{line}"))
     return out
 
@@ -212,14 +227,38 @@ class ChartEngine:
             tl = ls[t]
             tline = text[tl.start:tl.end]
             cap = (tl.start, tl.start + (len(tline) // 2 if _doubled(tline) else len(tline)))
+            legend = self._legend(rule, text, ls, rows, first, last) if rule.kind == "legend" else {}
+            if rule.kind == "legend" and not legend:
+                continue
             for i in range(first, last):
                 if i == t:
                     continue
                 for names, end, cell in self._cell(rule, text, ls, rows, i, finder):
+                    if rule.kind == "legend":
+                        marks = [(abbr, o) for abbr, o in legend.items()
+                                 if re.search(rf"(?<![A-Za-z]){re.escape(abbr)}(?![A-Za-z])", cell)]
+                        for _abbr, (obj, span) in marks:
+                            for eid in names:
+                                yield eid, obj, (ls[i].start, end), (("caption", cap), ("column", span))
+                        continue
                     region = next((r["region"] for r in rule.refine
                                    if r["body"] == body and r["word"] in cell), body)
                     for eid in names:
                         yield eid, region, (ls[i].start, end), (("caption", cap),)
+
+    def _legend(self, rule, text, ls, rows, first, last) -> dict:
+        """abbreviation → (entity, span of the legend line) for the chart's legend lines
+        (「SR： サンプルリターン」) whose name is one mention of an ``objects`` class."""
+        out = {}
+        for i in range(first, last):
+            m = LEGEND.match(text, ls[i].start, ls[i].end)
+            if not m:
+                continue
+            named = [x for x in rows[i] if x.start >= m.start("name")]
+            if len(named) == 1 and self._has(named[0].entity, rule.objects) \
+                    and named[0].end - named[0].start >= len(m.group("name").strip()) - 1:
+                out[m.group("abbr")] = (named[0].entity, (ls[i].start, ls[i].end))
+        return out
 
     def _cell(self, rule, text, ls, rows, i, finder):
         """``(entity ids, end, cell text)`` of the cell line ``i`` opens, if it is one."""
