@@ -35,6 +35,11 @@ from spacekg.yamlio import load_yaml_list
 #: where a を-phrase begins: after a clause break
 CLAUSE_BREAK = re.compile(r"(?:通じ|通して|により|によって|活用し|用い|おいて|では|は|が|て|し)[、，,]|[：:]")
 UNIT = re.compile(r"[^\n。]+")
+KINDS = ("verb", "list")
+#: a bullet line's mark
+BULLET = re.compile(r"[➢➤▶•・◼■◆●○◯-]\s*")
+#: what may stand between the names of a list (and end it)
+LIST_REST = re.compile(r"^(?:[\s、，,・/／]|及び|並びに|等|など)*$")
 #: what, ending the sentence a 「…し、」 clause chains into, makes the clause a plan too
 CHAIN_PLAN = re.compile(r"見込ま|見込み|予定|目指|目標|計画|期待")
 
@@ -50,8 +55,10 @@ class BulletRule:
     agent: str
     objects: list[str]
     agents: list[str]
-    plan: re.Pattern
-    negation: re.Pattern
+    plan: re.Pattern | None
+    negation: re.Pattern | None
+    kind: str = "verb"
+    subject: list[str] = field(default_factory=list)
     examples: list = field(default_factory=list)
     negatives: list = field(default_factory=list)
     source: str = ""
@@ -79,21 +86,28 @@ def load_bullet_rules(folder: Path, ontology=None) -> list[BulletRule]:
             seen.add(rid)
             if not str(raw.get("statement", "")).startswith("If "):
                 fail("statement must read 'If … then …'")
-            for key in ("verb", "predicate", "agent", "objects", "agents", "plan", "negation"):
+            kind = raw.get("kind", "verb")
+            if kind not in KINDS:
+                fail(f"kind must be one of {KINDS}, not {kind!r}")
+            need = ("verb", "predicate", "agent", "objects", "agents", "plan", "negation") \
+                if kind == "verb" else ("predicate", "subject", "objects")
+            for key in need:
                 if not raw.get(key):
                     fail(f"{key} missing")
             try:
-                plan, neg = re.compile(raw["plan"]), re.compile(raw["negation"])
+                plan = re.compile(raw["plan"]) if raw.get("plan") else None
+                neg = re.compile(raw["negation"]) if raw.get("negation") else None
             except re.error as exc:
                 fail(f"bad regular expression: {exc}")
-            objects, agents = _as_list(raw["objects"]), _as_list(raw["agents"])
+            objects, agents = _as_list(raw["objects"]), _as_list(raw.get("agents") or [])
+            subject = _as_list(raw.get("subject") or [])
             if ontology is not None:
-                for c in objects + agents:
+                for c in objects + agents + subject:
                     if c not in ontology.superclasses:
                         fail(f"unknown class {c!r}")
-            out.append(BulletRule(rid, raw["statement"], str(raw["verb"]), str(raw["predicate"]),
-                                  str(raw["agent"]), objects, agents, plan, neg,
-                                  raw.get("examples") or [], raw.get("negatives") or [],
+            out.append(BulletRule(rid, raw["statement"], str(raw.get("verb") or ""), str(raw["predicate"]),
+                                  str(raw.get("agent") or ""), objects, agents, plan, neg, kind,
+                                  subject, raw.get("examples") or [], raw.get("negatives") or [],
                                   f"{path.name}:{line}"))
     return out
 
@@ -126,12 +140,44 @@ class BulletEngine:
         out: list[Match] = []
         for rule in self.rules:
             pred = self.resolver.predicate(rule.predicate)
+            if rule.kind == "list":
+                for s, o, span in self._list(rule, text, mentions):
+                    out.append(Match(self.resolver.entity(s), pred, self.resolver.entity(o), span, rule.id))
+                    self.counts[rule.id] += 1
+                continue
             for unit in UNIT.finditer(text):
                 inside = [m for m in mentions if unit.start() <= m.start and m.end <= unit.end()]
                 for s, o, span in self._unit(rule, text, unit.start(), unit.end(), inside):
                     out.append(Match(self.resolver.entity(s), pred, self.resolver.entity(o), span, rule.id))
                     self.counts[rule.id] += 1
         return out
+
+    def _list(self, rule, text, mentions):
+        """``➢ 宇宙旅行 有人宇宙船技術、有人ロケット技術``: a bullet line opening with a name of a
+        ``subject`` class, then white space and nothing but names of an ``objects`` class."""
+        pos = 0
+        for raw in text.split("\n"):
+            start, end = pos, pos + len(raw)
+            pos = end + 1
+            mark = BULLET.match(text, start + len(raw) - len(raw.lstrip()), end)
+            if not mark:
+                continue
+            inside = [m for m in mentions if mark.end() <= m.start and m.end <= end]
+            if len(inside) < 2 or inside[0].start != mark.end() or not self._has(inside[0].entity, rule.subject):
+                continue
+            head, items = inside[0], inside[1:]
+            if not text[head.end:items[0].start].isspace() or text[head.end:items[0].start] == "":
+                continue
+            if not all(self._has(m.entity, rule.objects) for m in items):
+                continue
+            rest, last = [], items[0].start
+            for m in items:
+                rest.append(text[last:m.start])
+                last = m.end
+            rest.append(text[last:end])
+            if all(LIST_REST.match(r) for r in rest):
+                for m in items:
+                    yield head.entity, m.entity, (start, end)
 
     def _unit(self, rule, text, start, end, mentions):
         done = set()
