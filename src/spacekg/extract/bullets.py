@@ -17,7 +17,11 @@ A unit is the text between two line ends or 。. The verb counts when it ends it
 「…を獲得」 (followed by 。, 、, し, the unit's end) or 「…技術獲得（X・Y）」 (the objects are then
 in the brackets). The objects are the mentions of an ``objects`` class in the を-phrase — from
 the last clause break before it (「…を通じ、」「…により、」「…は、」) to the verb — so the means
-(「H2Bの技術開発を通じ」) is not an object. A 「…を獲得し、」 clause chained into a sentence that
+(「H2Bの技術開発を通じ」) is not an object. Between を and the verb may stand a manner
+(「…を「小型」で早期に獲得」) or a first verbal noun (「…を実証・獲得」); a bullet that ends in
+「…の獲得。」 is read too. With ``heading`` (a regular expression for a heading line) and
+``topic`` (classes), a dropped subject is first the entity of a ``topic`` class that the nearest
+heading above names (「【Step1：～2030年頃までに】」: the project step), before ``agent``. A 「…を獲得し、」 clause chained into a sentence that
 ends as a plan (「…が見込まれる。」) is a plan too. The subject is an overt mention of an ``agents``
 class marked は/が before the objects in the unit, else ``agent``. Facts are text readings.
 """
@@ -36,8 +40,12 @@ from spacekg.yamlio import load_yaml_list
 CLAUSE_BREAK = re.compile(r"(?:通じ|通して|により|によって|活用し|用い|おいて|では|は|が|て|し)[、，,]|[：:]")
 UNIT = re.compile(r"[^\n。]+")
 KINDS = ("verb", "list")
+#: the end of a を-phrase before the verb: 「…を獲得」「…を「小型」で早期に獲得」「…を実証・獲得」
+OBJECT_END = re.compile(r"を(?:「[^」]{1,10}」で)?(?:早期に|確実に|着実に|新たに)?(?:実証・|開発・|確立・)?$")
+#: how far above a bullet its heading may be (lines)
+TOPIC_LINES = 40
 #: a bullet line's mark
-BULLET = re.compile(r"[➢➤▶•・◼■◆●○◯-]\s*")
+BULLET = re.compile(r"[➢➤▶•・◼■◆●○◯⚫◦▪✓※-]\s*")
 #: what may stand between the names of a list (and end it)
 LIST_REST = re.compile(r"^(?:[\s、，,・/／]|及び|並びに|等|など)*$")
 #: what, ending the sentence a 「…し、」 clause chains into, makes the clause a plan too
@@ -59,6 +67,8 @@ class BulletRule:
     negation: re.Pattern | None
     kind: str = "verb"
     subject: list[str] = field(default_factory=list)
+    topic: list[str] = field(default_factory=list)
+    heading: re.Pattern | None = None
     examples: list = field(default_factory=list)
     negatives: list = field(default_factory=list)
     source: str = ""
@@ -95,19 +105,23 @@ def load_bullet_rules(folder: Path, ontology=None) -> list[BulletRule]:
                 if not raw.get(key):
                     fail(f"{key} missing")
             try:
+                heading = re.compile(raw["heading"]) if raw.get("heading") else None
                 plan = re.compile(raw["plan"]) if raw.get("plan") else None
                 neg = re.compile(raw["negation"]) if raw.get("negation") else None
             except re.error as exc:
                 fail(f"bad regular expression: {exc}")
             objects, agents = _as_list(raw["objects"]), _as_list(raw.get("agents") or [])
             subject = _as_list(raw.get("subject") or [])
+            topic = _as_list(raw.get("topic") or [])
+            if bool(topic) != bool(heading):
+                fail("topic and heading go together")
             if ontology is not None:
-                for c in objects + agents + subject:
+                for c in objects + agents + subject + topic:
                     if c not in ontology.superclasses:
                         fail(f"unknown class {c!r}")
             out.append(BulletRule(rid, raw["statement"], str(raw.get("verb") or ""), str(raw["predicate"]),
                                   str(raw.get("agent") or ""), objects, agents, plan, neg, kind,
-                                  subject, raw.get("examples") or [], raw.get("negatives") or [],
+                                  subject, topic, heading, raw.get("examples") or [], raw.get("negatives") or [],
                                   f"{path.name}:{line}"))
     return out
 
@@ -147,7 +161,7 @@ class BulletEngine:
                 continue
             for unit in UNIT.finditer(text):
                 inside = [m for m in mentions if unit.start() <= m.start and m.end <= unit.end()]
-                for s, o, span in self._unit(rule, text, unit.start(), unit.end(), inside):
+                for s, o, span in self._unit(rule, text, unit.start(), unit.end(), inside, mentions):
                     out.append(Match(self.resolver.entity(s), pred, self.resolver.entity(o), span, rule.id))
                     self.counts[rule.id] += 1
         return out
@@ -179,7 +193,25 @@ class BulletEngine:
                 for m in items:
                     yield head.entity, m.entity, (start, end)
 
-    def _unit(self, rule, text, start, end, mentions):
+    def _topic(self, rule, text, start, mentions) -> str | None:
+        """The entity of a ``topic`` class that the nearest heading line above ``start`` names
+        (「【Step1：～2030年頃までに】」), if it names exactly one; None without such a heading."""
+        if rule.heading is None:
+            return None
+        pos = start
+        for _ in range(TOPIC_LINES):
+            if pos <= 0:
+                return None
+            ls = text.rfind("\n", 0, pos - 1) + 1
+            line = text[ls:pos - 1] if text[pos - 1:pos] == "\n" else text[ls:pos]
+            if rule.heading.match(line.strip()):
+                named = {m.entity for m in mentions if ls <= m.start and m.end <= ls + len(line)
+                         and self._has(m.entity, rule.topic)}
+                return named.pop() if len(named) == 1 else None
+            pos = ls
+        return None
+
+    def _unit(self, rule, text, start, end, mentions, everywhere):
         done = set()
         for v in re.finditer(re.escape(rule.verb), text[start:end]):
             vs, ve = start + v.start(), start + v.end()
@@ -190,11 +222,15 @@ class BulletEngine:
                 stop = text.find("。", ve, ve + 300)
                 if stop > 0 and CHAIN_PLAN.search(text, ve, stop):
                     continue  # 「…を獲得し、…が見込まれる」: a chained clause under a plan
-            if text[vs - 1:vs] == "を" and re.match(r"(?:$|[、，,]|し(?!な)|した|してき|\s*$)", after):
+            wo = OBJECT_END.search(text, start, vs)
+            nominal = text[vs - 1:vs] == "の" and after.strip() in ("", "。") \
+                and BULLET.match(text, start, end) is not None
+            if (wo or nominal) and re.match(r"(?:$|[、，,]|し(?!な)|した|してき|\s*$)", after):
+                obj_end = wo.start() if wo else vs - 1
                 lo = start
-                for b in CLAUSE_BREAK.finditer(text, start, vs):
+                for b in CLAUSE_BREAK.finditer(text, start, obj_end):
                     lo = b.end()
-                objects = [m for m in mentions if lo <= m.start and m.end <= vs - 1
+                objects = [m for m in mentions if lo <= m.start and m.end <= obj_end
                            and self._has(m.entity, rule.objects)]
                 first = objects[0].start if objects else vs
                 end_span = ve
@@ -207,7 +243,7 @@ class BulletEngine:
                 first, end_span = vs, ve + close.end()
             else:
                 continue
-            agent = rule.agent
+            agent = self._topic(rule, text, start, everywhere) or rule.agent
             overt = [m for m in mentions if m.end <= first and self._has(m.entity, rule.agents)
                      and re.match(r"\s*(?:は|が)", text[m.end:m.end + 2])]
             if overt:
