@@ -135,6 +135,15 @@ def _kind(rule: ChartRule, s: str):
     return rule.kinds.search(unicodedata.normalize("NFKC", s))
 
 
+def _first_cell(s: str) -> str:
+    """A bracketed cell and its words, up to the next bracket (which opens another cell)."""
+    if s[:1] in "（(":
+        second = re.search(r"[（(]", s[1:])
+        if second:
+            return s[:second.start() + 1].strip()
+    return s
+
+
 def _doubled(s: str) -> bool:
     """A slide title flattened twice over: 「XX」 with X of :data:`MIN_TITLE` characters or more."""
     s = s.strip()
@@ -285,16 +294,14 @@ class ChartEngine:
         rest = text[end:ln.end].strip()
         if any(m.start >= end and self._has(m.entity, rule.cell) for m in rows[i]):
             return  # two names on one line (「Mars2020InSight」): which cell is which is lost
-        if rest[:1] in "（(":  # the cell is the first bracket and its words: a second opens another cell
-            second = re.search(r"[（(]", rest[1:])
-            if second:
-                rest = rest[:second.start() + 1].strip()
+        rest = _first_cell(rest)
         cell = rest
         if not rest and i + 1 < len(ls):
             nxt = text[ls[i + 1].start:ls[i + 1].end]
             opens = nxt[:1] in "（(" or _kind(rule, nxt[:8]) is not None and _kind(rule, nxt[:8]).start() == 0
             if opens and not any(self._has(m.entity, rule.cell) for m in rows[i + 1]):
-                cell, end = nxt, ls[i + 1].end
+                cell = _first_cell(nxt)
+                end = ls[i + 1].start + len(cell)
         elif rest:
             end = ln.end
         if rest and rest[:1] not in "（(" and not _kind(rule, rest):
