@@ -97,6 +97,10 @@ class Match:
         span: ``(start, end)`` in the normalised text of the passage that supports it.
         producer: rule id or curation id.
         qualifiers: date qualifiers for the statement node.
+        reading: ``"text"`` (the passage says it) or ``"chart"`` (read from a position in a
+            flattened chart: the passage is the cell; see :mod:`spacekg.extract.charts`).
+        table_headings: for a chart reading, ``(("caption" | "row" | "column", (start,
+            end)), …)`` in the normalised text: the chart's title and the cell's headings.
     """
 
     s: URIRef
@@ -105,6 +109,8 @@ class Match:
     span: tuple[int, int]
     producer: str
     qualifiers: frozenset = frozenset()
+    reading: str = "text"
+    table_headings: tuple = ()
 
 
 def _compile(pattern: str) -> tuple[str, dict[str, list[str]], dict[str, str]]:

@@ -1,7 +1,7 @@
 """Glue between the pipeline and the new-entity and layout stages.
 
-:class:`Extras` is loaded once with the pipeline (discovery rules, noise lists and layout rules
-from data/rules/entities and data/rules/layout) and run per document, BEFORE the extraction
+:class:`Extras` is loaded once with the pipeline (discovery rules, noise lists, layout, topic, chart, bullet
+and range rules from data/rules/entities, layout, topics, charts, bullets and ranges) and run per document, BEFORE the extraction
 rules: new entities are registered with the term resolver and the class index, and their
 mentions are merged into the lexicon's, so every rule (pattern, syntactic, layout) binds them
 like lexicon entries. It returns the facts the discovery itself states (a found meeting is held
@@ -20,8 +20,11 @@ from dataclasses import dataclass, field
 from rdflib import RDF, RDFS, SKOS, Graph, Literal
 
 from spacekg.config import PROV
+from spacekg.extract.bullets import BulletEngine, load_bullet_rules
+from spacekg.extract.charts import ChartEngine, load_chart_rules
 from spacekg.extract.entities import Discovery, EntityFinder, NewEntity, load_discovery
 from spacekg.extract.layout import LayoutEngine, load_layout_rules, split_lines
+from spacekg.extract.ranges import RangeEngine, load_range_rules
 from spacekg.extract.topics import TopicEngine, load_topic_rules
 from spacekg.rules import Match
 from spacekg.segment import lines
@@ -61,6 +64,9 @@ class Extras:
         layout = load_layout_rules(lay_dir, ontology) if lay_dir.is_dir() else []
         self.layout = LayoutEngine(layout, resolver, classes_of, self.bodies)
         self.topics = TopicEngine(load_topic_rules(rules_dir / "topics", ontology), resolver, classes_of)
+        self.charts = ChartEngine(load_chart_rules(rules_dir / "charts", ontology), resolver, classes_of)
+        self.bullets = BulletEngine(load_bullet_rules(rules_dir / "bullets", ontology), resolver, classes_of)
+        self.ranges = RangeEngine(load_range_rules(rules_dir / "ranges", ontology), resolver, classes_of, lexicon)
         self.found: dict[str, NewEntity] = {}
         self.minted: dict[str, NewEntity] = {}  # nodes layout rules mint (agenda items …)
 
@@ -103,8 +109,11 @@ class Extras:
         matches = discovery_facts(disc, self.resolver)
         minted = {}
         matches += self.layout.apply(text, disc.mentions, values, doc_iri, breaks, minted)
-        matches += self.topics.apply(text, disc.mentions, doc_iri, lexicon_finder,
-                                     split_lines(text, lines(text), breaks))
+        read_lines = split_lines(text, lines(text), breaks)
+        matches += self.topics.apply(text, disc.mentions, doc_iri, lexicon_finder, read_lines)
+        matches += self.charts.apply(text, disc.mentions, lexicon_finder, read_lines)
+        matches += self.bullets.apply(text, disc.mentions)
+        matches += self.ranges.apply(text, disc.mentions)
         minted = {k: v for k, v in minted.items() if k not in self.finder.lexicon}
         for node in minted.values():
             self._register_minted(node)
