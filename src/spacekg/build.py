@@ -268,7 +268,9 @@ def rule_facts(analysis: DocAnalysis) -> list[Fact]:
     out = []
     for m in analysis.matches:
         s, e = analysis.norm.to_original(*m.span)
-        out.append(Fact(m.s, m.p, m.o, analysis.source.id, s, e, ("rule", m.producer), m.qualifiers))
+        heads = tuple((role, analysis.norm.to_original(*span)) for role, span in m.table_headings)
+        out.append(Fact(m.s, m.p, m.o, analysis.source.id, s, e, ("rule", m.producer), m.qualifiers,
+                        m.reading, heads))
     return out
 
 
