@@ -553,7 +553,9 @@ class EntityFinder:
         roles = "|".join(sorted(map(re.escape, rule.params["roles"]), key=len, reverse=True))
         foreign_roles = "|".join(map(re.escape, rule.params.get("foreign_roles", ["長官", "首相"])))
         name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
-        before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?[ \u3000]+({name})(?=[、,，()【\s]|$)")
+        # 主査 山田太郎; a press release's 「(東京都調布市、理事長/立川敬二、以下「JAXA」)」, 「総長:五神真」
+        before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?(?:[ \u3000]+|[ \u3000]*[/／:：][ \u3000]*)"
+                            rf"({name})(?=[、,，()【\s]|$)")
         after = re.compile(rf"(?<![{KANJI}{KATA}])([{KANJI}]{{2,14}}?)({roles})(?![会団室部局課補代])")
         kata = re.compile(rf"(?<![{KATA}・])([{KATA}]+(?:[・=][{KATA}]+)+|[{KATA}]{{2,}})"
                           rf"(?:(?:[^\s、。,]{{0,16}}?)({foreign_roles})|氏)")

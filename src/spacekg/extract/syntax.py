@@ -79,7 +79,8 @@ DOC_TOPIC_WITHIN = 3000
 TITLE_MARKERS = {"に関する", "について", "に係る", "にかかる", "に関わる", "のための", "に向けた",
                  "に向けて", "に関し", "に関して", "についての", "に関する検討"}
 #: Light verbs whose object is a verbal noun carrying the meaning (着陸に成功する, 開発を行う).
-LIGHT = {"する", "行う", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
+#: (行う is lemmatised 行く in 「打ち上げを…行った」 by the parser, so both are listed.)
+LIGHT = {"する", "行う", "行く", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
          "開始", "推進", "通ずる", "通じる"}
 COORD_MARKS = {"と", "、", "・", ",", "及び", "および", "並びに", "や"}
 TOPIC_TAIL = ("は", "も")
@@ -112,6 +113,9 @@ class SyntaxRule:
             are related to each other by the symmetric ``predicate`` — when the clause has an
             adverb or oblique whose lemma is in ``when`` (共同で, 協力して), or always if no
             ``when`` is given.
+        carried: ``{role, vehicle}``: when ``role`` is empty and ``vehicle`` is filled, the
+            entities a clause 「…を搭載した」 before the vehicle names fill ``role``
+            (「SLIMを搭載したH-IIAロケット47号機を打ち上げた」: SLIM is launched).
         examples, source: ``{"text", "expect"}`` items and ``file:line``.
     """
 
@@ -127,6 +131,7 @@ class SyntaxRule:
     source: str = ""
     copula: bool = False
     pairs: dict | None = None
+    carried: dict | None = None
 
 
 def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> SyntaxRule:
@@ -177,13 +182,19 @@ def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> Synta
         pairs = _strip_lines(pairs)
         if not isinstance(pairs, dict) or pairs.get("role") not in frame or not pairs.get("predicate"):
             fail("pairs needs role (a role of the frame) and predicate")
+    carried = raw.get("carried")
+    if carried is not None:
+        carried = _strip_lines(carried)
+        if not isinstance(carried, dict) or carried.get("role") not in frame \
+                or carried.get("vehicle") not in frame:
+            fail("carried needs role and vehicle (roles of the frame)")
     for key in ("produce", "plan"):
         for triple in raw.get(key) or []:
             if not isinstance(triple, list) or len(triple) != 3:
                 fail(f"{key} entries must be [subject, predicate, object], got {triple!r}")
     return SyntaxRule(str(raw["id"]), str(raw["statement"]), pattern, frame, raw["produce"],
                       raw.get("plan") or [], gap, bool(raw.get("event")), raw.get("examples") or [],
-                      f"{path}:{line}", bool(raw.get("copula")), pairs)
+                      f"{path}:{line}", bool(raw.get("copula")), pairs, carried)
 
 
 def _strip_lines(value):
@@ -456,6 +467,13 @@ class SyntaxEngine:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
+        # 「XRISMとSLIMを搭載したH-IIAロケット47号機を打ち上げた」: the crafts the launched
+        # vehicle carries are the crafts launched
+        if rule.carried and not filled.get(rule.carried["role"]) and filled.get(rule.carried["vehicle"]):
+            role = rule.frame[rule.carried["role"]]
+            crafts = [a for v in filled[rule.carried["vehicle"]] for a in ctx.carried_by(v, role)]
+            if crafts:
+                filled[role.name] = crafts
         # a date that opens the sentence as its time adverbial (「2024年4月10日(日本時間)、…が署名
         # された」) belongs to its main predicate
         for role in rule.frame.values():
@@ -573,8 +591,8 @@ class SyntaxEngine:
                     continue
                 cases = role.cases
                 if passive:
-                    if "を" in cases:
-                        cases = ("が", "は")
+                    if "を" in cases:  # its other markers stay (H3ロケットで打ち上げられた)
+                        cases = ("が", "は") + tuple(c for c in cases if c not in ("を", "が", "は"))
                     elif "が" in cases or "は" in cases:
                         cases = tuple(PASSIVE_AGENT) + tuple(c for c in cases if c not in ("が", "は"))
                 if not accepts(marker, cases):
@@ -614,7 +632,7 @@ def _in_relative_clause(tok) -> bool:
     """True if ``tok`` is inside a clause that modifies a noun (its subject is that noun's
     business, not the topic's: 「ISS計画への参加により培った技術」)."""
     for _ in range(12):
-        if tok.dep_ == "acl":
+        if tok.dep_ == "acl" and tok.head.lemma_ not in PLAN:  # 打ち上げる予定: the predicate itself
             return True
         if tok.head.i == tok.i:
             return False
@@ -630,12 +648,22 @@ def _overt_subject(pred, passive: bool) -> bool:
 
 
 def conjuncts(tok) -> list:
-    """``tok`` and the nominals coordinated with it (``conj``, or ``nmod`` marked と/、/・)."""
+    """``tok`` and the nominals coordinated with it (``conj``, or ``nmod`` marked と/、/・),
+    also through a press release's apposition 「…(…、以下「X」)」 (:func:`_apposed`)."""
     out = [tok]
     for c in tok.children:
         if c.i < tok.i and (c.dep_ == "conj" or (c.dep_ == "nmod" and case_marker(c) in COORD_MARKS)):
             out = conjuncts(c) + out
+        elif c.i < tok.i and c.dep_ == "nmod" and not case_marker(c) and _apposed(c, tok):
+            out = conjuncts(c)[:-1] + out  # 「A(…)とB(…、以下「B'」)は」: B' is B, A its conjunct
     return out
+
+
+def _apposed(name, alias) -> bool:
+    """True if ``alias`` is the short name a press release gives ``name`` in its bracket
+    (「独立行政法人宇宙航空研究開発機構(東京都調布市、理事長/立川敬二、以下「JAXA」)」)."""
+    between = name.doc[name.i + 1:alias.i]
+    return any(t.lemma_ == "以下" for t in between) and any(t.text == "(" for t in between)
 
 
 _DATE_QUALS = {"approximate", "fiscal-year", "decade", "by", "from", "range", "at-least",
@@ -661,7 +689,14 @@ def _before(value, doc_date: str | None) -> bool:
 _APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)」』][\s)」』]*)?$")
 
 
-_LEAD_TAIL = re.compile(r"\s*(?:\([^()]{1,12}\))?\s*[、,]")
+#: The end of a clause that puts crafts on a vehicle: 「…を搭載した」「…を載せた」 (then the vehicle).
+_CARRIED = re.compile(r"を\s*(?:搭載|載せ|積ん|積載)(?:し)?た\s*$")
+
+_LEAD_TAIL = re.compile(r"\s*(?:(?:午前|午後)?\s*\d{1,2}\s*時(?:\s*\d{1,2}\s*分)?(?:\s*\d{1,2}\s*秒)?)?"
+                        r"\s*(?:\([^()]{1,12}\))?\s*[、,]")
+#: What may stand between a sentence's start and its time adverbial: the topic (「JAXAとISROは、」
+#: 「A(…)とB(…)は」), without a clause of its own (no 、 outside brackets, no predicate ending).
+_LEAD_TOPIC = re.compile(r"(?:[^、。()]|\([^()]*\))*?(?:は|では)[、,]?\s*")
 
 
 #: A title after a person's name (盛山正仁|文部科学大臣, ネルソン|NASA長官): the phrase is the person.
@@ -690,8 +725,9 @@ class _Chunk:
         return (self.chunk.start + pred.idx, self.chunk.start + doc[right].idx + len(doc[right].text))
 
     def leading_date(self, sent) -> Arg | None:
-        """A date value that opens ``sent`` and is closed by 、 (after an optional bracket such
-        as (日本時間)), or opens the previous sentence when that one is a topic fragment."""
+        """A date value that opens ``sent`` — or follows its opening topic (「JAXAとISROは、
+        2025年8月29日、…」) — and is closed by 、 (after an optional time of day and a bracket
+        such as (日本時間)), or opens the previous sentence when that one is a topic fragment."""
         doc = sent.doc
         starts = [sent.start]
         if sent.start > 0:
@@ -705,10 +741,42 @@ class _Chunk:
                 i += 1
             for v in self.values:
                 vs = v.start - self.chunk.start
-                if vs == i and v.kind == "date":
+                if v.kind != "date" or vs < i or vs >= sent.end_char:
+                    continue
+                if vs == i or _LEAD_TOPIC.fullmatch(text, i, vs):
                     if _LEAD_TAIL.match(text, v.end - self.chunk.start):
                         return Arg(None, v, v.start, v.end)
         return None
+
+    def carried_by(self, vehicle: Arg, role: Role) -> list[Arg]:
+        """Entities of ``role``'s classes that the clause 「…を搭載した」/「…を載せた」 right
+        before the ``vehicle`` phrase names (「X線分光撮像衛星(XRISM)」および「小型月着陸実証機
+        (SLIM)」を搭載したH-IIAロケット47号機), back to the clause's start (、 outside brackets)."""
+        base = self.chunk.start
+        text = self.chunk.doc.text
+        local = vehicle.start - base
+        m = _CARRIED.search(text, max(0, local - 12), local)
+        if m is None:
+            return []
+        start, depth = m.start(), 0
+        while start > 0:
+            ch = text[start - 1]
+            if ch in ")」』）":
+                depth += 1
+            elif ch in "(「『（":
+                depth = max(0, depth - 1)
+            elif depth == 0 and ch in "、。,\n":
+                break
+            start -= 1
+        out, seen = [], set()
+        for mention in self.mentions:
+            if base + start <= mention.start and mention.end <= base + m.start():
+                for eid in (mention.entity, *mention.alternatives):
+                    if set(role.classes) & set(self.classes_of.get(eid, ())) and eid not in seen:
+                        seen.add(eid)
+                        out.append(Arg(eid, None, mention.start, mention.end))
+                        break
+        return out
 
     def arg_of(self, tok, role: Role) -> Arg | None:
         """The entity mention or value the nominal ``tok`` stands for, if of ``role``'s kind."""
