@@ -17,6 +17,9 @@ The discovery rules are data (data/rules/entities/discovery.yaml, each with an i
 * ``person`` — a name beside a role or title (主査 山田太郎, 高橋主査, 【高橋主査】,
   盛山文部科学大臣);
 * ``ner`` — spans the Japanese parser (GiNZA) tags as Person or Company, when a parse is given.
+* ``sole`` — a bare common noun (実施取決め, 共同声明) right before a word of its ``verbs``
+  (署名, 締結) in a document that names no entity of its class: the document's one such thing,
+  an entity local to the document (a press release on a signing names its agreement so).
 
 Identity: a name whose match key (:func:`spacekg.mentions.match_key`: NFKC, case folded, white
 space removed, dash variants unified; katakana/hiragana folded here too) equals the key of a
@@ -51,7 +54,7 @@ LEGAL_FORMS = ("国立研究開発法人", "独立行政法人", "大学共同�
 CONNECTORS = ("による", "に関する", "における", "に係る", "のための", "との", "間の", "と", "の")
 TAILS = ("長", "等", "間", "内", "側", "主催", "主導", "傘下", "所管", "全体", "関係者", "担当", "共同",
          "職員", "一同", "幹部", "首脳", "代表")
-KINDS = ("suffix", "unit", "meeting", "quoted", "abbreviation", "person", "ner", "english")
+KINDS = ("suffix", "unit", "meeting", "quoted", "abbreviation", "person", "ner", "english", "sole")
 ORG_FAMILY = {"Organization", "Company", "ResearchInstitution", "GovernmentBody", "Committee",
               "GroundFacility", "SpaceAgency"}
 
@@ -301,14 +304,15 @@ class EntityFinder:
         return MentionFinder({e.id: e.entry() for e in entities.values()}).find(text)
 
     def _add(self, name: str, cls: str, rule: str, span: tuple[int, int], *, alias: str | None = None,
-             en: str | None = None, role: str | None = None, key_extra: str = "") -> str | None:
+             en: str | None = None, role: str | None = None, key_extra: str = "",
+             generic_ok: bool = False) -> str | None:
         name, span = self._drop_key(name, span)
         lead = re.match(f"(?:{'|'.join(map(re.escape, self.roles))})・", name) if self.roles else None
         if lead and cls != "Person":  # 理事・有人宇宙技術部門: a title before the name
             name, span = name[lead.end():], (span[0] + lead.end(), span[1])
         name = name.strip(" ・-")
         key = fold(name)
-        if len(key) < 2 or key in self.generic or any(key.endswith(w) for w in self.endings):
+        if len(key) < 2 or (not generic_ok and (key in self.generic or any(key.endswith(w) for w in self.endings))):
             return None
         if self.lookup(name):
             return self.lookup(name)
@@ -555,11 +559,12 @@ class EntityFinder:
         name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
         # 主査 山田太郎; a press release's 「(東京都調布市、理事長/立川敬二、以下「JAXA」)」, 「総長:五神真」
         before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?(?:[ \u3000]+|[ \u3000]*[/／:：][ \u3000]*)"
-                            rf"({name})(?=[、,，()【\s]|$)")
+                            rf"({name})(?=[、,，()【\s]|と(?![{KANJI}]*(?:{roles}))|$)")
         after = re.compile(rf"(?<![{KANJI}{KATA}])([{KANJI}]{{2,14}}?)({roles})(?![会団室部局課補代])")
         kata = re.compile(rf"(?<![{KATA}・])([{KATA}]+(?:[・=][{KATA}]+)+|[{KATA}]{{2,}})"
                           rf"(?:(?:[^\s、。,]{{0,16}}?)({foreign_roles})|氏)")
         whole = re.compile(rf"^\s*({roles})[ \u3000]*({name})\s*$")  # 理事長山川宏 (an infobox line)
+        kata_after = re.compile(rf"({foreign_roles}|理事|総裁)[ \u3000]*([{KATA}]{{2,}}(?:[・=][{KATA}]{{2,}})+)")
         for off, seg in self._segments():
             for m in [*before.finditer(seg), *([w] if (w := whole.match(seg)) and not before.search(seg) else [])]:
                 parts = re.split(r"[ \u3000]", m.group(2))
@@ -589,6 +594,10 @@ class EntityFinder:
                                 key_extra=f"#{self._doc}")
                 if eid in self._found:
                     self._family_only.add(eid)
+            for m in kata_after.finditer(seg):  # DLR理事ハンスヨーク・ディタス(Hansjörg Dittus)
+                s, e = off + m.start(2), off + m.end(2)
+                if not self._covered(s, e) and fold(m.group(2)) not in self.generic:
+                    self._add(m.group(2), "Person", rule.id, (s, e), role=m.group(1))
             for m in kata.finditer(seg):  # ビル・ネルソンNASA長官, モディ・インド首相, ル・ガル氏
                 s, e = off + m.start(1), off + m.end(1)
                 parts = m.group(1).split("・")
@@ -610,6 +619,22 @@ class EntityFinder:
     def _role_start(self, s: int) -> int:
         m = re.search(f"[{KANJI}]*\\Z", self._text[:s])
         return m.start() if m else s
+
+    def _sole(self, rule: DiscoveryRule, _ner):
+        """A bare noun (``nouns``, longest first) within a few characters before one of
+        ``verbs``, when no lexicon mention or found entity of ``class`` is in the document:
+        one entity local to the document, labelled with the noun."""
+        cls = rule.params["class"]
+        if any(cls in self.classes_of.get(m.entity, ()) for m in self._mentions) \
+                or any(cls in e.classes for e in self._found.values()):
+            return
+        nouns = "|".join(sorted(map(re.escape, rule.params["nouns"]), key=len, reverse=True))
+        verbs = "|".join(map(re.escape, rule.params["verbs"]))
+        rx = re.compile(rf"(?<![{KANJI}{KATA}A-Za-z])({nouns})[\s)」』]*(?:に|を|が|は|の)?\s*(?:{verbs})")
+        for m in rx.finditer(self._text):
+            if not self._covered(m.start(1), m.end(1)):
+                self._add(m.group(1), cls, rule.id, m.span(1), key_extra=f"#{self._doc}", generic_ok=True)
+                return
 
     def _english(self, rule: DiscoveryRule, _ner):
         """Capitalised English names ending in a word that gives the class (Canadian Space Agency)."""

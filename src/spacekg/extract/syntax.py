@@ -82,6 +82,8 @@ TITLE_MARKERS = {"に関する", "について", "に係る", "にかかる", "�
 #: (行う is lemmatised 行く in 「打ち上げを…行った」 by the parser, so both are listed.)
 LIGHT = {"する", "行う", "行く", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
          "開始", "推進", "通ずる", "通じる"}
+#: Nouns that take up the two parties named before (「JAXAの山川理事長とNASAの…長官は、…。両者は…」).
+BOTH = {"両者", "両機関", "両国", "両氏", "両首脳", "双方", "両社"}
 COORD_MARKS = {"と", "、", "・", ",", "及び", "および", "並びに", "や"}
 TOPIC_TAIL = ("は", "も")
 PASSIVE_AGENT = ["によって", "により", "による"]
@@ -409,6 +411,7 @@ class SyntaxEngine:
         values = sorted(values, key=lambda v: v.start)
         mi = vi = 0
         doc_topic = None
+        pairs: list[list[Arg]] = []  # coordinated subjects of earlier chunks (両者 refers to one)
         headings = _section_headings(parsed, mentions)
         hi = 0
         for chunk in parsed.chunks:
@@ -428,9 +431,11 @@ class SyntaxEngine:
             topics = Topics(ctx, doc_topic, section)
             if doc_topic is None and chunk.start < DOC_TOPIC_WITHIN:
                 doc_topic = topics.first()
+            ctx.earlier_pairs = pairs
             for match_id, start, _end in self.matcher(chunk.doc):
                 rule = self.rules[chunk.doc.vocab.strings[match_id]]
                 out.extend(self._apply_rule(rule, ctx, chunk.doc[start], topics, doc_date))
+            pairs = (pairs + ctx.pairs_in(chunk.doc))[-3:]
         out = sorted(set(out), key=lambda m: (m.span, m.producer, str(m.s), str(m.p), str(m.o)))
         return out
 
@@ -478,7 +483,7 @@ class SyntaxEngine:
         # された」) belongs to its main predicate
         for role in rule.frame.values():
             if role.value == "date" and not filled.get(role.name) and not _in_relative_clause(pred):
-                lead = ctx.leading_date(pred.sent)
+                lead = ctx.leading_date(pred.sent) or ctx.adverbial_date(tense)
                 if lead is not None:
                     filled[role.name] = [lead]
         # chained clause or a governing 予定/目指す: share the subject of the other clause
@@ -598,6 +603,8 @@ class SyntaxEngine:
                 if not accepts(marker, cases):
                     continue
                 args = [a for a in (ctx.arg_of(t, role) for t in conjuncts(child)) if a]
+                if not args and child.lemma_ in BOTH:
+                    args = ctx.pair_before(child, role)
                 if args:
                     filled.setdefault(role.name, []).extend(args)
                     break
@@ -704,10 +711,14 @@ _TITLE = re.compile(r"\s*[^\s、。()]{0,12}?(?:大臣|長官|副長官|総裁|�
                     r"社長|委員長|主査|委員|局長|部長|課長|室長|所長|教授|准教授|博士|氏|議員|知事)\s*")
 
 
+_PARTY = Role("party", (), ("Agent", "Person", "Country"))
+
+
 class _Chunk:
     """Mentions and values of one chunk, looked up by token."""
 
     def __init__(self, chunk, mentions, values, classes_of):
+        self.earlier_pairs: list[list[Arg]] = []
         self.chunk = chunk
         self.mentions = mentions
         self.values = values
@@ -747,6 +758,59 @@ class _Chunk:
                     if _LEAD_TAIL.match(text, v.end - self.chunk.start):
                         return Arg(None, v, v.start, v.end)
         return None
+
+    def adverbial_date(self, pred) -> Arg | None:
+        """A date value closed by 、 (after an optional time of day or bracket) inside the
+        clause of ``pred`` — its token reaches ``pred`` through nominals only, not through
+        another predicate: 「…に合意し、2019年6月18日(現地時間)、パリにおいて…が取り交わされた」."""
+        base = self.chunk.start
+        doc = pred.doc
+        text = doc.text
+        for v in self.values:
+            ls, le = v.start - base, v.end - base
+            if v.kind != "date" or not (pred.sent.start_char <= ls and le <= pred.idx):
+                continue
+            if not _LEAD_TAIL.match(text, le):
+                continue
+            tok = next((t for t in doc if t.idx < le <= t.idx + len(t.text)), None)
+            for _ in range(8):
+                if tok is None or tok.i == pred.i:
+                    break
+                if tok.head.i == tok.i or (tok.pos_ in ("VERB", "ADJ", "AUX") and tok.i != pred.i):
+                    tok = None
+                    break
+                tok = tok.head
+            if tok is not None and tok.i == pred.i:
+                return Arg(None, v, v.start, v.end)
+        return None
+
+    def pair_before(self, tok, role: Role) -> list[Arg]:
+        """The coordinated subject (X と Y は/が) of the nearest earlier sentence of the chunk
+        whose conjuncts give two or more entities of ``role``'s classes: what 両者/両機関 at
+        ``tok`` refers to (filled as remote: their spans stay out of the passage)."""
+        sents = [st for st in tok.doc.sents if st.end <= tok.sent.start]
+        for st in reversed(sents[-3:]):
+            for t in st:
+                if t.dep_ in ("nsubj", "nsubj:pass") and case_marker(t) in ("は", "が"):
+                    args = [a for a in (self.arg_of(c, role) for c in conjuncts(t)) if a]
+                    if len({a.entity for a in args}) >= 2:
+                        return [Arg(a.entity, a.value, a.start, a.end, remote=True) for a in args]
+        for pair in reversed(self.earlier_pairs):
+            args = [a for a in pair if set(role.classes) & set(self.classes_of.get(a.entity, ()))]
+            if len({a.entity for a in args}) >= 2:
+                return [Arg(a.entity, None, a.start, a.end, remote=True) for a in args]
+        return []
+
+    def pairs_in(self, doc) -> list[list[Arg]]:
+        """Coordinated subjects (X と Y は/が) of ``doc`` with two or more agents, persons or
+        countries, in text order (what 両者 in a later paragraph may refer to)."""
+        out = []
+        for t in doc:
+            if t.dep_ in ("nsubj", "nsubj:pass") and case_marker(t) in ("は", "が"):
+                args = [a for c in conjuncts(t) for a in [self.arg_of(c, _PARTY)] if a]
+                if len({a.entity for a in args}) >= 2:
+                    out.append(args)
+        return out
 
     def carried_by(self, vehicle: Arg, role: Role) -> list[Arg]:
         """Entities of ``role``'s classes that the clause 「…を搭載した」/「…を載せた」 right
