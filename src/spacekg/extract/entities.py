@@ -193,6 +193,8 @@ class EntityFinder:
         self.all_suffixes = tuple(sorted({str(x) for r in rules if r.kind == "suffix"
                                           for x in r.params.get("suffixes", {})}, key=len, reverse=True))
         self.key_prefixes = tuple(sorted(noise.get("N-KEY-PREFIXES", set()), key=len, reverse=True))
+        self.other_heads = tuple(sorted(noise.get("N-OTHER-HEADS", set()), key=len, reverse=True))
+        self.kana_stem_suffixes = noise.get("N-KATAKANA-STEM-SUFFIXES", set())
 
     # ------------------------------------------------------------------ identity
     def lookup(self, name: str) -> str | None:
@@ -255,7 +257,16 @@ class EntityFinder:
         self._merge_family_names()
         entities = dict(sorted(self._found.items(), key=lambda kv: kv[1].span))
         found = [self._shrink_meeting(m, entities) for m in self._all_mentions(text, entities)]
-        return Discovery(entities, merge_mentions(mentions, found))
+        return Discovery(entities, [m for m in merge_mentions(mentions, found) if not self._other_thing(m)])
+
+    def _other_thing(self, m: Mention) -> bool:
+        """True if mention ``m`` is a name in 「」 right after a head noun of N-OTHER-HEADS
+        (東北新幹線「はやぶさ」: a train, not the probe)."""
+        text = self._text
+        if not (text[m.start - 1:m.start] in "「『" and text[m.end:m.end + 1] in "」』") or m.start < 1:
+            return False
+        before = fold(text[max(0, m.start - 9):m.start - 1])
+        return any(before.endswith(fold(h)) for h in self.other_heads)
 
     def _shrink_meeting(self, m: Mention, entities) -> Mention:
         """A found meeting's mention that contains its body's name keeps only 第N回 / (第N回),
@@ -410,7 +421,12 @@ class EntityFinder:
                     s += pref.end() if pref else 0
                 if agreement and s == a:
                     s = self._extend_left(s)
+                if agreement and text[s] in "本同当" and e - len(suf) - s > 2:
+                    s += 1  # 本連携協力協定: this document's 連携協力協定, the same agreement
                 stem = text[s:e - len(suf)]
+                if fold(suf) in self.kana_stem_suffixes and re.fullmatch(f"[{KATA}]+", stem):
+                    start = e
+                    continue  # コールセンター: a kind of service, not a body
                 if kanji_stem and not re.fullmatch(f"[{KANJI}]{{{int(kanji_stem)},}}", stem):
                     start = e
                     continue
@@ -556,7 +572,7 @@ class EntityFinder:
     def _person(self, rule: DiscoveryRule, _ner):
         roles = "|".join(sorted(map(re.escape, rule.params["roles"]), key=len, reverse=True))
         foreign_roles = "|".join(map(re.escape, rule.params.get("foreign_roles", ["長官", "首相"])))
-        name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
+        name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]{{0,2}}[{KANJI}ぁ-ん]{{1,4}})?"  # 向井  千秋: two spaces too
         # 主査 山田太郎; a press release's 「(東京都調布市、理事長/立川敬二、以下「JAXA」)」, 「総長:五神真」
         before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?(?:[ \u3000]+|[ \u3000]*[/／:：][ \u3000]*)"
                             rf"({name})(?=[、,，()【\s]|と(?![{KANJI}]*(?:{roles}))|$)")
@@ -567,7 +583,7 @@ class EntityFinder:
         kata_after = re.compile(rf"({foreign_roles}|理事|総裁)[ \u3000]*([{KATA}]{{2,}}(?:[・=][{KATA}]{{2,}})+)")
         for off, seg in self._segments():
             for m in [*before.finditer(seg), *([w] if (w := whole.match(seg)) and not before.search(seg) else [])]:
-                parts = re.split(r"[ \u3000]", m.group(2))
+                parts = re.split(r"[ \u3000]+", m.group(2))
                 if len(parts) == 2 and re.fullmatch(f"(?:{roles})", parts[1]):
                     parts = parts[:1]
                 person = "".join(parts)
@@ -575,9 +591,9 @@ class EntityFinder:
                         or re.search("[省庁局課室会部府]", person)):
                     continue
                 s = off + m.start(2)
-                end = s + len(" ".join(parts) if len(parts) == 2 else parts[0])
+                end = s + (len(m.group(2)) if len(parts) == 2 else len(parts[0]))
                 role = self._text[self._role_start(off + m.start(1)):off + m.end(1)]
-                self._add(self._text[s:end].replace("\u3000", " "), "Person", rule.id, (s, end), role=role)
+                self._add(" ".join(parts), "Person", rule.id, (s, end), role=role)
             for m in after.finditer(seg):
                 stem = m.group(1)
                 for w in sorted(self.not_person, key=len, reverse=True):  # 盛山|文部科学|大臣
