@@ -69,3 +69,22 @@ def test_names_that_are_not_entities_stay_out(scorer):
     organisation (a katakana stem before センター, N-KATAKANA-STEM-SUFFIXES)."""
     s = scorer("not-an-entity")
     assert not [v for v in s.violations if v.startswith("absent entity")]
+
+
+def test_launch_report_reads_the_crafts_a_vehicle_carries(scorer):
+    """「…を搭載したH3ロケット9号機を種子島宇宙センターから打ち上げました」: each carried craft
+    gets the date, vehicle and site; the 予定 launch is a plan and the negated one gives nothing."""
+    s = scorer("launch-report")
+    for fact in ('あおぞら —launchDate→ "2026-02-03"^^date', "SLIM —launchVehicle→ H3ロケット9号機",
+                 "SLIM —launchSite→ 種子島宇宙センター", 'HTV-X —plannedLaunchDate→ "2026"^^fiscalYear'):
+        assert fact not in s.missed_facts, s.missed_facts
+    assert s.facts_correct == s.facts_extracted, s.unexpected_facts
+
+
+def test_agreement_release_reads_the_brackets_after_the_parties(scorer):
+    """「国立大学法人東西大学(東京都八王子市、学長/山田太郎、以下「東西大学」)と…(…、以下「JAXA」)
+    は、2026年5月20日、…協定を締結いたしました」: both parties, the date, heads and seats; the
+    university is not 「法人東西大学」; the negated agreement with ESA gives no fact."""
+    s = scorer("university-agreement")
+    assert s.facts_tp == s.facts_hand, s.missed_facts
+    assert s.facts_correct == s.facts_extracted, s.unexpected_facts

@@ -316,21 +316,24 @@ class EntityFinder:
 
     def _add(self, name: str, cls: str, rule: str, span: tuple[int, int], *, alias: str | None = None,
              en: str | None = None, role: str | None = None, key_extra: str = "",
-             generic_ok: bool = False) -> str | None:
+             generic_ok: bool = False, key: str | None = None) -> str | None:
         name, span = self._drop_key(name, span)
         lead = re.match(f"(?:{'|'.join(map(re.escape, self.roles))})・", name) if self.roles else None
         if lead and cls != "Person":  # 理事・有人宇宙技術部門: a title before the name
             name, span = name[lead.end():], (span[0] + lead.end(), span[1])
         name = name.strip(" ・-")
+        same = key  # a key given by the caller names one thing under several names
         key = fold(name)
         if len(key) < 2 or (not generic_ok and (key in self.generic or any(key.endswith(w) for w in self.endings))):
             return None
         if self.lookup(name):
             return self.lookup(name)
-        eid = new_id(key + key_extra)
+        eid = new_id((same or key) + key_extra)
         ent = self._found.get(eid)
         if ent is None:
             ent = self._found[eid] = NewEntity(eid, [cls], name, en, [], [], role, span, doc=self._doc)
+        elif same and name != ent.ja and name not in ent.aliases:
+            ent.aliases.append(name)
         if rule not in ent.rules:
             ent.rules.append(rule)
         if cls in ORG_FAMILY:  # a body found here starts a chain like a lexicon agent does
@@ -386,6 +389,10 @@ class EntityFinder:
             ends = []  # (end, class, suffix)
             i = a
             while i < b:
+                legal = next((f for f in LEGAL_FORMS if text.startswith(f, i) and i + len(f) < b), None)
+                if legal:  # 国立大学法人|東西大学: no suffix inside a legal form
+                    i += len(legal)
+                    continue
                 hit = next(((s, c) for s, c in table if text.startswith(s, i) and i + len(s) <= b), None)
                 if hit and len(hit[0]) == 1 and text.startswith(("長", "会"), i + 1):
                     hit = None  # 課長, 局長, 室長: a title; 部会: another rule's suffix
@@ -432,6 +439,8 @@ class EntityFinder:
                     continue
                 if self._stem_ok(stem) and not self._covered(s, e) and not self._ends_known(s, e):
                     self._add(text[s:e], cls, rule.id, (s, e))
+                if cls == "GroundFacility" and nxt and nxt[1] == "GroundFacility" and text[e:e + 1] != "・":
+                    continue  # 種子島宇宙センター大型ロケット発射場: a site inside a site is one name
                 start = e + (1 if text[e:e + 1] == "・" else 0)
 
     def _ends_known(self, s: int, e: int) -> bool:
@@ -476,10 +485,14 @@ class EntityFinder:
             gap = re.search(f"{NAME_CH}{{0,4}}\\Z", text[:m.start()])
             base = next((x for x in self._mentions if m.start() - 1 <= x.end <= m.start()
                          or (gap and x.end == gap.start())), None)
+            key = None
             if base is not None:
                 cls = next((c for c in ("LaunchVehicle", "SupplyShip", "Satellite", "Spacecraft")
                             if c in self.classes_of.get(base.entity, [])), None)
                 s = base.start
+                if text[s - 1:s] in "「『" and text[base.end:base.end + 1] in "」』":
+                    s -= 1  # 「こうのとり」6号機: the name with its brackets
+                key = f"unit:{base.entity}:{int(m.group(1))}"  # one unit however its craft is named
             else:
                 run = re.search(f"{NAME_CH}+\\Z", text[:m.start()])
                 if not run:
@@ -487,7 +500,7 @@ class EntityFinder:
                 cls = next((c for h, c in heads.items() if run.group().endswith(h)), None)
                 s = self._after_break(run.start(), m.start())
             if cls:
-                self._add(text[s:m.end()], cls, rule.id, (s, m.end()))
+                self._add(text[s:m.end()], cls, rule.id, (s, m.end()), key=key)
 
     def _meeting(self, rule: DiscoveryRule, _ner):
         text = self._text

@@ -472,13 +472,6 @@ class SyntaxEngine:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
-        # 「XRISMとSLIMを搭載したH-IIAロケット47号機を打ち上げた」: the crafts the launched
-        # vehicle carries are the crafts launched
-        if rule.carried and not filled.get(rule.carried["role"]) and filled.get(rule.carried["vehicle"]):
-            role = rule.frame[rule.carried["role"]]
-            crafts = [a for v in filled[rule.carried["vehicle"]] for a in ctx.carried_by(v, role)]
-            if crafts:
-                filled[role.name] = crafts
         # a date that opens the sentence as its time adverbial (「2024年4月10日(日本時間)、…が署名
         # された」) belongs to its main predicate
         for role in rule.frame.values():
@@ -511,6 +504,15 @@ class SyntaxEngine:
                 topic = topics.topic_of_sentence(pred, subj, ctx) or topics.topic_before(pred, subj, ctx)
                 if topic:
                     filled[subj.name] = topic
+        # 「XRISMとSLIMを搭載したH-IIAロケット47号機を打ち上げた」: the crafts the launched
+        # vehicle carries are the crafts launched (after subjects are shared: 「…を搭載した
+        # H3ロケット10号機は、…打ち上げる予定」)
+        if rule.carried and filled.get(rule.carried["vehicle"]) \
+                and all(a.remote for a in filled.get(rule.carried["role"], [])):  # none, or a topic
+            role = rule.frame[rule.carried["role"]]
+            crafts = [a for v in filled[rule.carried["vehicle"]] for a in ctx.carried_by(v, role)]
+            if crafts:
+                filled[role.name] = crafts
         triples = rule.produce
         quals = set()
         if mode == "plan":
