@@ -665,6 +665,9 @@ def conjuncts(tok) -> list:
             out = conjuncts(c) + out
         elif c.i < tok.i and c.dep_ == "nmod" and not case_marker(c) and _apposed(c, tok):
             out = conjuncts(c)[:-1] + out  # 「A(…)とB(…、以下「B'」)は」: B' is B, A its conjunct
+        elif c.i < tok.i and c.dep_ == "nmod" and not case_marker(c) and any(
+                x.dep_ == "cc" and x.lemma_ in COORD_MARKS and c.i < x.i < tok.i for x in tok.children):
+            out = conjuncts(c) + out  # 「A(…)およびB」: the parser hangs A on B beside a cc
     return out
 
 
@@ -870,6 +873,13 @@ class _Chunk:
                 for eid in (m.entity, *m.alternatives):
                     if set(role.classes) & set(self.classes_of.get(eid, ())):
                         return Arg(eid, None, min(m.start, ps), max(m.end, pe))
+        if "Organization" in role.classes or "Agent" in role.classes:
+            # 「JAXA理事 國中均」「JAXAの山川理事長」 as a party: the person acts for the body
+            inside = sorted((m for m in self.mentions if ps <= m.start and m.end <= pe), key=lambda m: m.start)
+            if len(inside) >= 2 and pe - ps <= 40 and inside[0].start - ps <= 1 \
+                    and "Organization" in self.classes_of.get(inside[0].entity, ()) \
+                    and any("Person" in self.classes_of.get(m.entity, ()) for m in inside[1:]):
+                return Arg(inside[0].entity, None, ps, pe)
         return None
 
 
