@@ -470,6 +470,9 @@ class SyntaxEngine:
         tense = light if light is not None else head
         if rule.gap and not filled.get(rule.gap) and pred.dep_ == "acl" and pred.head.i > pred.i:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
+            topic = None if arg else _defined_topic(pred.head)
+            if topic is not None:  # 「SLIMは、JAXAが開発した小型の月着陸機である」: the noun is SLIM
+                arg = ctx.arg_of(topic, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
         # a date that opens the sentence as its time adverbial (「2024年4月10日(日本時間)、…が署名
@@ -635,6 +638,21 @@ def _section_headings(parsed, mentions) -> list[tuple[int, list]]:
         hs, he = sec.heading
         out.append((hs, [m for m in mentions if hs <= m.start and m.end <= he]))
     return out
+
+
+def _defined_topic(noun):
+    """The topic (X は) a predicate noun defines — 「XはJAXAが開発した探査機である」,
+    「XはJAXAが開発した実験棟で、…」 — or None when ``noun`` is not such a predicate."""
+    for n in (noun, noun.head):
+        if n is not noun and not (noun.dep_ in ("acl", "advcl", "conj") and case_marker(noun) == "で"):
+            break
+        if n.dep_ != "ROOT" and n is noun and not any(c.dep_ == "cop" for c in n.children) \
+                and case_marker(n) != "で":
+            continue
+        for c in n.children:
+            if c.i < noun.i and c.dep_ == "nsubj" and case_marker(c) in ("は", "とは"):
+                return c
+    return None
 
 
 def _in_relative_clause(tok) -> bool:
