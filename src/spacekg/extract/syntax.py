@@ -719,6 +719,9 @@ def _before(value, doc_date: str | None) -> bool:
 _APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)」』][\s)」』]*)?$")
 
 
+#: A meeting's mention cut to its number before the body's name (第29回|宇宙開発戦略本部).
+_NUMBERED = re.compile(r"\(?\s*第\s*\d+\s*回\s*\)?")
+
 #: The end of a clause that puts crafts on a vehicle: 「…を搭載した」「…を載せた」 (then the vehicle).
 _CARRIED = re.compile(r"を\s*(?:搭載|載せ|積ん|積載)(?:し)?た\s*$")
 
@@ -884,6 +887,7 @@ class _Chunk:
         # 探査機「はやぶさ2」), or a person before a title (盛山正仁文部科学大臣)
         inner = [m for m in self.mentions if ps <= m.start and m.end <= pe and m not in head
                  and (_APPOSITION.match(text, m.end - base, pe - base)
+                      or _NUMBERED.fullmatch(m.surface)  # 第29回|宇宙開発戦略本部: the meeting
                       or ("Person" in self.classes_of.get(m.entity, ())
                           and _TITLE.fullmatch(text, m.end - base, pe - base)))]
         for cands in (head, inner):
