@@ -17,6 +17,9 @@ The discovery rules are data (data/rules/entities/discovery.yaml, each with an i
 * ``person`` — a name beside a role or title (主査 山田太郎, 高橋主査, 【高橋主査】,
   盛山文部科学大臣);
 * ``ner`` — spans the Japanese parser (GiNZA) tags as Person or Company, when a parse is given.
+* ``sole`` — a bare common noun (実施取決め, 共同声明) right before a word of its ``verbs``
+  (署名, 締結) in a document that names no entity of its class: the document's one such thing,
+  an entity local to the document (a press release on a signing names its agreement so).
 
 Identity: a name whose match key (:func:`spacekg.mentions.match_key`: NFKC, case folded, white
 space removed, dash variants unified; katakana/hiragana folded here too) equals the key of a
@@ -51,7 +54,7 @@ LEGAL_FORMS = ("国立研究開発法人", "独立行政法人", "大学共同�
 CONNECTORS = ("による", "に関する", "における", "に係る", "のための", "との", "間の", "と", "の")
 TAILS = ("長", "等", "間", "内", "側", "主催", "主導", "傘下", "所管", "全体", "関係者", "担当", "共同",
          "職員", "一同", "幹部", "首脳", "代表")
-KINDS = ("suffix", "unit", "meeting", "quoted", "abbreviation", "person", "ner", "english")
+KINDS = ("suffix", "unit", "meeting", "quoted", "abbreviation", "person", "ner", "english", "sole")
 ORG_FAMILY = {"Organization", "Company", "ResearchInstitution", "GovernmentBody", "Committee",
               "GroundFacility", "SpaceAgency"}
 
@@ -190,6 +193,8 @@ class EntityFinder:
         self.all_suffixes = tuple(sorted({str(x) for r in rules if r.kind == "suffix"
                                           for x in r.params.get("suffixes", {})}, key=len, reverse=True))
         self.key_prefixes = tuple(sorted(noise.get("N-KEY-PREFIXES", set()), key=len, reverse=True))
+        self.other_heads = tuple(sorted(noise.get("N-OTHER-HEADS", set()), key=len, reverse=True))
+        self.kana_stem_suffixes = noise.get("N-KATAKANA-STEM-SUFFIXES", set())
 
     # ------------------------------------------------------------------ identity
     def lookup(self, name: str) -> str | None:
@@ -252,7 +257,16 @@ class EntityFinder:
         self._merge_family_names()
         entities = dict(sorted(self._found.items(), key=lambda kv: kv[1].span))
         found = [self._shrink_meeting(m, entities) for m in self._all_mentions(text, entities)]
-        return Discovery(entities, merge_mentions(mentions, found))
+        return Discovery(entities, [m for m in merge_mentions(mentions, found) if not self._other_thing(m)])
+
+    def _other_thing(self, m: Mention) -> bool:
+        """True if mention ``m`` is a name in 「」 right after a head noun of N-OTHER-HEADS
+        (東北新幹線「はやぶさ」: a train, not the probe)."""
+        text = self._text
+        if not (text[m.start - 1:m.start] in "「『" and text[m.end:m.end + 1] in "」』") or m.start < 1:
+            return False
+        before = fold(text[max(0, m.start - 9):m.start - 1])
+        return any(before.endswith(fold(h)) for h in self.other_heads)
 
     def _shrink_meeting(self, m: Mention, entities) -> Mention:
         """A found meeting's mention that contains its body's name keeps only 第N回 / (第N回),
@@ -301,21 +315,25 @@ class EntityFinder:
         return MentionFinder({e.id: e.entry() for e in entities.values()}).find(text)
 
     def _add(self, name: str, cls: str, rule: str, span: tuple[int, int], *, alias: str | None = None,
-             en: str | None = None, role: str | None = None, key_extra: str = "") -> str | None:
+             en: str | None = None, role: str | None = None, key_extra: str = "",
+             generic_ok: bool = False, key: str | None = None) -> str | None:
         name, span = self._drop_key(name, span)
         lead = re.match(f"(?:{'|'.join(map(re.escape, self.roles))})・", name) if self.roles else None
         if lead and cls != "Person":  # 理事・有人宇宙技術部門: a title before the name
             name, span = name[lead.end():], (span[0] + lead.end(), span[1])
         name = name.strip(" ・-")
+        same = key  # a key given by the caller names one thing under several names
         key = fold(name)
-        if len(key) < 2 or key in self.generic or any(key.endswith(w) for w in self.endings):
+        if len(key) < 2 or (not generic_ok and (key in self.generic or any(key.endswith(w) for w in self.endings))):
             return None
         if self.lookup(name):
             return self.lookup(name)
-        eid = new_id(key + key_extra)
+        eid = new_id((same or key) + key_extra)
         ent = self._found.get(eid)
         if ent is None:
             ent = self._found[eid] = NewEntity(eid, [cls], name, en, [], [], role, span, doc=self._doc)
+        elif same and name != ent.ja and name not in ent.aliases:
+            ent.aliases.append(name)
         if rule not in ent.rules:
             ent.rules.append(rule)
         if cls in ORG_FAMILY:  # a body found here starts a chain like a lexicon agent does
@@ -371,6 +389,10 @@ class EntityFinder:
             ends = []  # (end, class, suffix)
             i = a
             while i < b:
+                legal = next((f for f in LEGAL_FORMS if text.startswith(f, i) and i + len(f) < b), None)
+                if legal:  # 国立大学法人|東西大学: no suffix inside a legal form
+                    i += len(legal)
+                    continue
                 hit = next(((s, c) for s, c in table if text.startswith(s, i) and i + len(s) <= b), None)
                 if hit and len(hit[0]) == 1 and text.startswith(("長", "会"), i + 1):
                     hit = None  # 課長, 局長, 室長: a title; 部会: another rule's suffix
@@ -406,12 +428,19 @@ class EntityFinder:
                     s += pref.end() if pref else 0
                 if agreement and s == a:
                     s = self._extend_left(s)
+                if agreement and text[s] in "本同当" and e - len(suf) - s > 2:
+                    s += 1  # 本連携協力協定: this document's 連携協力協定, the same agreement
                 stem = text[s:e - len(suf)]
+                if fold(suf) in self.kana_stem_suffixes and re.fullmatch(f"[{KATA}]+", stem):
+                    start = e
+                    continue  # コールセンター: a kind of service, not a body
                 if kanji_stem and not re.fullmatch(f"[{KANJI}]{{{int(kanji_stem)},}}", stem):
                     start = e
                     continue
                 if self._stem_ok(stem) and not self._covered(s, e) and not self._ends_known(s, e):
                     self._add(text[s:e], cls, rule.id, (s, e))
+                if cls == "GroundFacility" and nxt and nxt[1] == "GroundFacility" and text[e:e + 1] != "・":
+                    continue  # 種子島宇宙センター大型ロケット発射場: a site inside a site is one name
                 start = e + (1 if text[e:e + 1] == "・" else 0)
 
     def _ends_known(self, s: int, e: int) -> bool:
@@ -456,10 +485,14 @@ class EntityFinder:
             gap = re.search(f"{NAME_CH}{{0,4}}\\Z", text[:m.start()])
             base = next((x for x in self._mentions if m.start() - 1 <= x.end <= m.start()
                          or (gap and x.end == gap.start())), None)
+            key = None
             if base is not None:
                 cls = next((c for c in ("LaunchVehicle", "SupplyShip", "Satellite", "Spacecraft")
                             if c in self.classes_of.get(base.entity, [])), None)
                 s = base.start
+                if text[s - 1:s] in "「『" and text[base.end:base.end + 1] in "」』":
+                    s -= 1  # 「こうのとり」6号機: the name with its brackets
+                key = f"unit:{base.entity}:{int(m.group(1))}"  # one unit however its craft is named
             else:
                 run = re.search(f"{NAME_CH}+\\Z", text[:m.start()])
                 if not run:
@@ -467,7 +500,7 @@ class EntityFinder:
                 cls = next((c for h, c in heads.items() if run.group().endswith(h)), None)
                 s = self._after_break(run.start(), m.start())
             if cls:
-                self._add(text[s:m.end()], cls, rule.id, (s, m.end()))
+                self._add(text[s:m.end()], cls, rule.id, (s, m.end()), key=key)
 
     def _meeting(self, rule: DiscoveryRule, _ner):
         text = self._text
@@ -552,15 +585,18 @@ class EntityFinder:
     def _person(self, rule: DiscoveryRule, _ner):
         roles = "|".join(sorted(map(re.escape, rule.params["roles"]), key=len, reverse=True))
         foreign_roles = "|".join(map(re.escape, rule.params.get("foreign_roles", ["長官", "首相"])))
-        name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]?[{KANJI}ぁ-ん]{{1,4}})?"
-        before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?[ \u3000]+({name})(?=[、,，()【\s]|$)")
+        name = rf"[{KANJI}]{{1,4}}(?:[ \u3000]{{0,2}}[{KANJI}ぁ-ん]{{1,4}})?"  # 向井  千秋: two spaces too
+        # 主査 山田太郎; a press release's 「(東京都調布市、理事長/立川敬二、以下「JAXA」)」, 「総長:五神真」
+        before = re.compile(rf"({roles})(?:\([^()]{{1,20}}\))?(?:[ \u3000]+|[ \u3000]*[/／:：][ \u3000]*)"
+                            rf"({name})(?=[、,，()【\s]|と(?![{KANJI}]*(?:{roles}))|$)")
         after = re.compile(rf"(?<![{KANJI}{KATA}])([{KANJI}]{{2,14}}?)({roles})(?![会団室部局課補代])")
         kata = re.compile(rf"(?<![{KATA}・])([{KATA}]+(?:[・=][{KATA}]+)+|[{KATA}]{{2,}})"
                           rf"(?:(?:[^\s、。,]{{0,16}}?)({foreign_roles})|氏)")
         whole = re.compile(rf"^\s*({roles})[ \u3000]*({name})\s*$")  # 理事長山川宏 (an infobox line)
+        kata_after = re.compile(rf"({foreign_roles}|理事|総裁)[ \u3000]*([{KATA}]{{2,}}(?:[・=][{KATA}]{{2,}})+)")
         for off, seg in self._segments():
             for m in [*before.finditer(seg), *([w] if (w := whole.match(seg)) and not before.search(seg) else [])]:
-                parts = re.split(r"[ \u3000]", m.group(2))
+                parts = re.split(r"[ \u3000]+", m.group(2))
                 if len(parts) == 2 and re.fullmatch(f"(?:{roles})", parts[1]):
                     parts = parts[:1]
                 person = "".join(parts)
@@ -568,9 +604,9 @@ class EntityFinder:
                         or re.search("[省庁局課室会部府]", person)):
                     continue
                 s = off + m.start(2)
-                end = s + len(" ".join(parts) if len(parts) == 2 else parts[0])
+                end = s + (len(m.group(2)) if len(parts) == 2 else len(parts[0]))
                 role = self._text[self._role_start(off + m.start(1)):off + m.end(1)]
-                self._add(self._text[s:end].replace("\u3000", " "), "Person", rule.id, (s, end), role=role)
+                self._add(" ".join(parts), "Person", rule.id, (s, end), role=role)
             for m in after.finditer(seg):
                 stem = m.group(1)
                 for w in sorted(self.not_person, key=len, reverse=True):  # 盛山|文部科学|大臣
@@ -587,6 +623,10 @@ class EntityFinder:
                                 key_extra=f"#{self._doc}")
                 if eid in self._found:
                     self._family_only.add(eid)
+            for m in kata_after.finditer(seg):  # DLR理事ハンスヨーク・ディタス(Hansjörg Dittus)
+                s, e = off + m.start(2), off + m.end(2)
+                if not self._covered(s, e) and fold(m.group(2)) not in self.generic:
+                    self._add(m.group(2), "Person", rule.id, (s, e), role=m.group(1))
             for m in kata.finditer(seg):  # ビル・ネルソンNASA長官, モディ・インド首相, ル・ガル氏
                 s, e = off + m.start(1), off + m.end(1)
                 parts = m.group(1).split("・")
@@ -608,6 +648,22 @@ class EntityFinder:
     def _role_start(self, s: int) -> int:
         m = re.search(f"[{KANJI}]*\\Z", self._text[:s])
         return m.start() if m else s
+
+    def _sole(self, rule: DiscoveryRule, _ner):
+        """A bare noun (``nouns``, longest first) within a few characters before one of
+        ``verbs``, when no lexicon mention or found entity of ``class`` is in the document:
+        one entity local to the document, labelled with the noun."""
+        cls = rule.params["class"]
+        if any(cls in self.classes_of.get(m.entity, ()) for m in self._mentions) \
+                or any(cls in e.classes for e in self._found.values()):
+            return
+        nouns = "|".join(sorted(map(re.escape, rule.params["nouns"]), key=len, reverse=True))
+        verbs = "|".join(map(re.escape, rule.params["verbs"]))
+        rx = re.compile(rf"(?<![{KANJI}{KATA}A-Za-z])({nouns})[\s)」』]*(?:に|を|が|は|の)?\s*(?:{verbs})")
+        for m in rx.finditer(self._text):
+            if not self._covered(m.start(1), m.end(1)):
+                self._add(m.group(1), cls, rule.id, m.span(1), key_extra=f"#{self._doc}", generic_ok=True)
+                return
 
     def _english(self, rule: DiscoveryRule, _ner):
         """Capitalised English names ending in a word that gives the class (Canadian Space Agency)."""

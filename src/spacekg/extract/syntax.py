@@ -79,8 +79,11 @@ DOC_TOPIC_WITHIN = 3000
 TITLE_MARKERS = {"に関する", "について", "に係る", "にかかる", "に関わる", "のための", "に向けた",
                  "に向けて", "に関し", "に関して", "についての", "に関する検討"}
 #: Light verbs whose object is a verbal noun carrying the meaning (着陸に成功する, 開発を行う).
-LIGHT = {"する", "行う", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
+#: (行う is lemmatised 行く in 「打ち上げを…行った」 by the parser, so both are listed.)
+LIGHT = {"する", "行う", "行く", "実施", "達成", "成功", "完了", "実現", "果たす", "担当", "担う", "進める",
          "開始", "推進", "通ずる", "通じる"}
+#: Nouns that take up the two parties named before (「JAXAの山川理事長とNASAの…長官は、…。両者は…」).
+BOTH = {"両者", "両機関", "両国", "両氏", "両首脳", "双方", "両社"}
 COORD_MARKS = {"と", "、", "・", ",", "及び", "および", "並びに", "や"}
 TOPIC_TAIL = ("は", "も")
 PASSIVE_AGENT = ["によって", "により", "による"]
@@ -112,6 +115,9 @@ class SyntaxRule:
             are related to each other by the symmetric ``predicate`` — when the clause has an
             adverb or oblique whose lemma is in ``when`` (共同で, 協力して), or always if no
             ``when`` is given.
+        carried: ``{role, vehicle}``: when ``role`` is empty and ``vehicle`` is filled, the
+            entities a clause 「…を搭載した」 before the vehicle names fill ``role``
+            (「SLIMを搭載したH-IIAロケット47号機を打ち上げた」: SLIM is launched).
         examples, source: ``{"text", "expect"}`` items and ``file:line``.
     """
 
@@ -127,6 +133,7 @@ class SyntaxRule:
     source: str = ""
     copula: bool = False
     pairs: dict | None = None
+    carried: dict | None = None
 
 
 def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> SyntaxRule:
@@ -177,13 +184,19 @@ def parse_syntax_rule(raw: dict, path: Path, ontology: Ontology | None) -> Synta
         pairs = _strip_lines(pairs)
         if not isinstance(pairs, dict) or pairs.get("role") not in frame or not pairs.get("predicate"):
             fail("pairs needs role (a role of the frame) and predicate")
+    carried = raw.get("carried")
+    if carried is not None:
+        carried = _strip_lines(carried)
+        if not isinstance(carried, dict) or carried.get("role") not in frame \
+                or carried.get("vehicle") not in frame:
+            fail("carried needs role and vehicle (roles of the frame)")
     for key in ("produce", "plan"):
         for triple in raw.get(key) or []:
             if not isinstance(triple, list) or len(triple) != 3:
                 fail(f"{key} entries must be [subject, predicate, object], got {triple!r}")
     return SyntaxRule(str(raw["id"]), str(raw["statement"]), pattern, frame, raw["produce"],
                       raw.get("plan") or [], gap, bool(raw.get("event")), raw.get("examples") or [],
-                      f"{path}:{line}", bool(raw.get("copula")), pairs)
+                      f"{path}:{line}", bool(raw.get("copula")), pairs, carried)
 
 
 def _strip_lines(value):
@@ -398,6 +411,7 @@ class SyntaxEngine:
         values = sorted(values, key=lambda v: v.start)
         mi = vi = 0
         doc_topic = None
+        pairs: list[list[Arg]] = []  # coordinated subjects of earlier chunks (両者 refers to one)
         headings = _section_headings(parsed, mentions)
         hi = 0
         for chunk in parsed.chunks:
@@ -417,9 +431,11 @@ class SyntaxEngine:
             topics = Topics(ctx, doc_topic, section)
             if doc_topic is None and chunk.start < DOC_TOPIC_WITHIN:
                 doc_topic = topics.first()
+            ctx.earlier_pairs = pairs
             for match_id, start, _end in self.matcher(chunk.doc):
                 rule = self.rules[chunk.doc.vocab.strings[match_id]]
                 out.extend(self._apply_rule(rule, ctx, chunk.doc[start], topics, doc_date))
+            pairs = (pairs + ctx.pairs_in(chunk.doc))[-3:]
         out = sorted(set(out), key=lambda m: (m.span, m.producer, str(m.s), str(m.p), str(m.o)))
         return out
 
@@ -454,13 +470,16 @@ class SyntaxEngine:
         tense = light if light is not None else head
         if rule.gap and not filled.get(rule.gap) and pred.dep_ == "acl" and pred.head.i > pred.i:
             arg = ctx.arg_of(pred.head, rule.frame[rule.gap])
+            topic = None if arg else _defined_topic(pred.head)
+            if topic is not None:  # 「SLIMは、JAXAが開発した小型の月着陸機である」: the noun is SLIM
+                arg = ctx.arg_of(topic, rule.frame[rule.gap])
             if arg:
                 filled[rule.gap] = [arg]
         # a date that opens the sentence as its time adverbial (「2024年4月10日(日本時間)、…が署名
         # された」) belongs to its main predicate
         for role in rule.frame.values():
             if role.value == "date" and not filled.get(role.name) and not _in_relative_clause(pred):
-                lead = ctx.leading_date(pred.sent)
+                lead = ctx.leading_date(pred.sent) or ctx.adverbial_date(tense)
                 if lead is not None:
                     filled[role.name] = [lead]
         # chained clause or a governing 予定/目指す: share the subject of the other clause
@@ -488,6 +507,15 @@ class SyntaxEngine:
                 topic = topics.topic_of_sentence(pred, subj, ctx) or topics.topic_before(pred, subj, ctx)
                 if topic:
                     filled[subj.name] = topic
+        # 「XRISMとSLIMを搭載したH-IIAロケット47号機を打ち上げた」: the crafts the launched
+        # vehicle carries are the crafts launched (after subjects are shared: 「…を搭載した
+        # H3ロケット10号機は、…打ち上げる予定」)
+        if rule.carried and filled.get(rule.carried["vehicle"]) \
+                and all(a.remote for a in filled.get(rule.carried["role"], [])):  # none, or a topic
+            role = rule.frame[rule.carried["role"]]
+            crafts = [a for v in filled[rule.carried["vehicle"]] for a in ctx.carried_by(v, role)]
+            if crafts:
+                filled[role.name] = crafts
         triples = rule.produce
         quals = set()
         if mode == "plan":
@@ -573,13 +601,15 @@ class SyntaxEngine:
                     continue
                 cases = role.cases
                 if passive:
-                    if "を" in cases:
-                        cases = ("が", "は")
+                    if "を" in cases:  # its other markers stay (H3ロケットで打ち上げられた)
+                        cases = ("が", "は") + tuple(c for c in cases if c not in ("を", "が", "は"))
                     elif "が" in cases or "は" in cases:
                         cases = tuple(PASSIVE_AGENT) + tuple(c for c in cases if c not in ("が", "は"))
                 if not accepts(marker, cases):
                     continue
                 args = [a for a in (ctx.arg_of(t, role) for t in conjuncts(child)) if a]
+                if not args and child.lemma_ in BOTH:
+                    args = ctx.pair_before(child, role)
                 if args:
                     filled.setdefault(role.name, []).extend(args)
                     break
@@ -610,11 +640,26 @@ def _section_headings(parsed, mentions) -> list[tuple[int, list]]:
     return out
 
 
+def _defined_topic(noun):
+    """The topic (X は) a predicate noun defines — 「XはJAXAが開発した探査機である」,
+    「XはJAXAが開発した実験棟で、…」 — or None when ``noun`` is not such a predicate."""
+    for n in (noun, noun.head):
+        if n is not noun and not (noun.dep_ in ("acl", "advcl", "conj") and case_marker(noun) == "で"):
+            break
+        if n.dep_ != "ROOT" and n is noun and not any(c.dep_ == "cop" for c in n.children) \
+                and case_marker(n) != "で":
+            continue
+        for c in n.children:
+            if c.i < noun.i and c.dep_ == "nsubj" and case_marker(c) in ("は", "とは"):
+                return c
+    return None
+
+
 def _in_relative_clause(tok) -> bool:
     """True if ``tok`` is inside a clause that modifies a noun (its subject is that noun's
     business, not the topic's: 「ISS計画への参加により培った技術」)."""
     for _ in range(12):
-        if tok.dep_ == "acl":
+        if tok.dep_ == "acl" and tok.head.lemma_ not in PLAN:  # 打ち上げる予定: the predicate itself
             return True
         if tok.head.i == tok.i:
             return False
@@ -630,12 +675,25 @@ def _overt_subject(pred, passive: bool) -> bool:
 
 
 def conjuncts(tok) -> list:
-    """``tok`` and the nominals coordinated with it (``conj``, or ``nmod`` marked と/、/・)."""
+    """``tok`` and the nominals coordinated with it (``conj``, or ``nmod`` marked と/、/・),
+    also through a press release's apposition 「…(…、以下「X」)」 (:func:`_apposed`)."""
     out = [tok]
     for c in tok.children:
         if c.i < tok.i and (c.dep_ == "conj" or (c.dep_ == "nmod" and case_marker(c) in COORD_MARKS)):
             out = conjuncts(c) + out
+        elif c.i < tok.i and c.dep_ == "nmod" and not case_marker(c) and _apposed(c, tok):
+            out = conjuncts(c)[:-1] + out  # 「A(…)とB(…、以下「B'」)は」: B' is B, A its conjunct
+        elif c.i < tok.i and c.dep_ == "nmod" and not case_marker(c) and any(
+                x.dep_ == "cc" and x.lemma_ in COORD_MARKS and c.i < x.i < tok.i for x in tok.children):
+            out = conjuncts(c) + out  # 「A(…)およびB」: the parser hangs A on B beside a cc
     return out
+
+
+def _apposed(name, alias) -> bool:
+    """True if ``alias`` is the short name a press release gives ``name`` in its bracket
+    (「独立行政法人宇宙航空研究開発機構(東京都調布市、理事長/立川敬二、以下「JAXA」)」)."""
+    between = name.doc[name.i + 1:alias.i]
+    return any(t.lemma_ == "以下" for t in between) and any(t.text == "(" for t in between)
 
 
 _DATE_QUALS = {"approximate", "fiscal-year", "decade", "by", "from", "range", "at-least",
@@ -661,7 +719,17 @@ def _before(value, doc_date: str | None) -> bool:
 _APPOSITION = re.compile(r"[\s)」』\]]*(?:[(「『][^()「」『』]{0,40}[)」』][\s)」』]*)?$")
 
 
-_LEAD_TAIL = re.compile(r"\s*(?:\([^()]{1,12}\))?\s*[、,]")
+#: A meeting's mention cut to its number before the body's name (第29回|宇宙開発戦略本部).
+_NUMBERED = re.compile(r"\(?\s*第\s*\d+\s*回\s*\)?")
+
+#: The end of a clause that puts crafts on a vehicle: 「…を搭載した」「…を載せた」 (then the vehicle).
+_CARRIED = re.compile(r"を\s*(?:搭載|載せ|積ん|積載)(?:し)?た\s*$")
+
+_LEAD_TAIL = re.compile(r"\s*(?:(?:午前|午後)?\s*\d{1,2}\s*時(?:\s*\d{1,2}\s*分)?(?:\s*\d{1,2}\s*秒)?)?"
+                        r"\s*(?:\([^()]{1,12}\))?\s*[、,]")
+#: What may stand between a sentence's start and its time adverbial: the topic (「JAXAとISROは、」
+#: 「A(…)とB(…)は」), without a clause of its own (no 、 outside brackets, no predicate ending).
+_LEAD_TOPIC = re.compile(r"(?:[^、。()]|\([^()]*\))*?(?:は|では)[、,]?\s*")
 
 
 #: A title after a person's name (盛山正仁|文部科学大臣, ネルソン|NASA長官): the phrase is the person.
@@ -669,10 +737,14 @@ _TITLE = re.compile(r"\s*[^\s、。()]{0,12}?(?:大臣|長官|副長官|総裁|�
                     r"社長|委員長|主査|委員|局長|部長|課長|室長|所長|教授|准教授|博士|氏|議員|知事)\s*")
 
 
+_PARTY = Role("party", (), ("Agent", "Person", "Country"))
+
+
 class _Chunk:
     """Mentions and values of one chunk, looked up by token."""
 
     def __init__(self, chunk, mentions, values, classes_of):
+        self.earlier_pairs: list[list[Arg]] = []
         self.chunk = chunk
         self.mentions = mentions
         self.values = values
@@ -690,8 +762,9 @@ class _Chunk:
         return (self.chunk.start + pred.idx, self.chunk.start + doc[right].idx + len(doc[right].text))
 
     def leading_date(self, sent) -> Arg | None:
-        """A date value that opens ``sent`` and is closed by 、 (after an optional bracket such
-        as (日本時間)), or opens the previous sentence when that one is a topic fragment."""
+        """A date value that opens ``sent`` — or follows its opening topic (「JAXAとISROは、
+        2025年8月29日、…」) — and is closed by 、 (after an optional time of day and a bracket
+        such as (日本時間)), or opens the previous sentence when that one is a topic fragment."""
         doc = sent.doc
         starts = [sent.start]
         if sent.start > 0:
@@ -705,10 +778,95 @@ class _Chunk:
                 i += 1
             for v in self.values:
                 vs = v.start - self.chunk.start
-                if vs == i and v.kind == "date":
+                if v.kind != "date" or vs < i or vs >= sent.end_char:
+                    continue
+                if vs == i or _LEAD_TOPIC.fullmatch(text, i, vs):
                     if _LEAD_TAIL.match(text, v.end - self.chunk.start):
                         return Arg(None, v, v.start, v.end)
         return None
+
+    def adverbial_date(self, pred) -> Arg | None:
+        """A date value closed by 、 (after an optional time of day or bracket) inside the
+        clause of ``pred`` — its token reaches ``pred`` through nominals only, not through
+        another predicate: 「…に合意し、2019年6月18日(現地時間)、パリにおいて…が取り交わされた」."""
+        base = self.chunk.start
+        doc = pred.doc
+        text = doc.text
+        for v in self.values:
+            ls, le = v.start - base, v.end - base
+            if v.kind != "date" or not (pred.sent.start_char <= ls and le <= pred.idx):
+                continue
+            if not _LEAD_TAIL.match(text, le):
+                continue
+            tok = next((t for t in doc if t.idx < le <= t.idx + len(t.text)), None)
+            for _ in range(8):
+                if tok is None or tok.i == pred.i:
+                    break
+                if tok.head.i == tok.i or (tok.pos_ in ("VERB", "ADJ", "AUX") and tok.i != pred.i):
+                    tok = None
+                    break
+                tok = tok.head
+            if tok is not None and tok.i == pred.i:
+                return Arg(None, v, v.start, v.end)
+        return None
+
+    def pair_before(self, tok, role: Role) -> list[Arg]:
+        """The coordinated subject (X と Y は/が) of the nearest earlier sentence of the chunk
+        whose conjuncts give two or more entities of ``role``'s classes: what 両者/両機関 at
+        ``tok`` refers to (filled as remote: their spans stay out of the passage)."""
+        sents = [st for st in tok.doc.sents if st.end <= tok.sent.start]
+        for st in reversed(sents[-3:]):
+            for t in st:
+                if t.dep_ in ("nsubj", "nsubj:pass") and case_marker(t) in ("は", "が"):
+                    args = [a for a in (self.arg_of(c, role) for c in conjuncts(t)) if a]
+                    if len({a.entity for a in args}) >= 2:
+                        return [Arg(a.entity, a.value, a.start, a.end, remote=True) for a in args]
+        for pair in reversed(self.earlier_pairs):
+            args = [a for a in pair if set(role.classes) & set(self.classes_of.get(a.entity, ()))]
+            if len({a.entity for a in args}) >= 2:
+                return [Arg(a.entity, None, a.start, a.end, remote=True) for a in args]
+        return []
+
+    def pairs_in(self, doc) -> list[list[Arg]]:
+        """Coordinated subjects (X と Y は/が) of ``doc`` with two or more agents, persons or
+        countries, in text order (what 両者 in a later paragraph may refer to)."""
+        out = []
+        for t in doc:
+            if t.dep_ in ("nsubj", "nsubj:pass") and case_marker(t) in ("は", "が"):
+                args = [a for c in conjuncts(t) for a in [self.arg_of(c, _PARTY)] if a]
+                if len({a.entity for a in args}) >= 2:
+                    out.append(args)
+        return out
+
+    def carried_by(self, vehicle: Arg, role: Role) -> list[Arg]:
+        """Entities of ``role``'s classes that the clause 「…を搭載した」/「…を載せた」 right
+        before the ``vehicle`` phrase names (「X線分光撮像衛星(XRISM)」および「小型月着陸実証機
+        (SLIM)」を搭載したH-IIAロケット47号機), back to the clause's start (、 outside brackets)."""
+        base = self.chunk.start
+        text = self.chunk.doc.text
+        local = vehicle.start - base
+        m = _CARRIED.search(text, max(0, local - 12), local)
+        if m is None:
+            return []
+        start, depth = m.start(), 0
+        while start > 0:
+            ch = text[start - 1]
+            if ch in ")」』）":
+                depth += 1
+            elif ch in "(「『（":
+                depth = max(0, depth - 1)
+            elif depth == 0 and ch in "、。,\n":
+                break
+            start -= 1
+        out, seen = [], set()
+        for mention in self.mentions:
+            if base + start <= mention.start and mention.end <= base + m.start():
+                for eid in (mention.entity, *mention.alternatives):
+                    if set(role.classes) & set(self.classes_of.get(eid, ())) and eid not in seen:
+                        seen.add(eid)
+                        out.append(Arg(eid, None, mention.start, mention.end))
+                        break
+        return out
 
     def arg_of(self, tok, role: Role) -> Arg | None:
         """The entity mention or value the nominal ``tok`` stands for, if of ``role``'s kind."""
@@ -729,6 +887,7 @@ class _Chunk:
         # 探査機「はやぶさ2」), or a person before a title (盛山正仁文部科学大臣)
         inner = [m for m in self.mentions if ps <= m.start and m.end <= pe and m not in head
                  and (_APPOSITION.match(text, m.end - base, pe - base)
+                      or _NUMBERED.fullmatch(m.surface)  # 第29回|宇宙開発戦略本部: the meeting
                       or ("Person" in self.classes_of.get(m.entity, ())
                           and _TITLE.fullmatch(text, m.end - base, pe - base)))]
         for cands in (head, inner):
@@ -736,6 +895,13 @@ class _Chunk:
                 for eid in (m.entity, *m.alternatives):
                     if set(role.classes) & set(self.classes_of.get(eid, ())):
                         return Arg(eid, None, min(m.start, ps), max(m.end, pe))
+        if "Organization" in role.classes or "Agent" in role.classes:
+            # 「JAXA理事 國中均」「JAXAの山川理事長」 as a party: the person acts for the body
+            inside = sorted((m for m in self.mentions if ps <= m.start and m.end <= pe), key=lambda m: m.start)
+            if len(inside) >= 2 and pe - ps <= 40 and inside[0].start - ps <= 1 \
+                    and "Organization" in self.classes_of.get(inside[0].entity, ()) \
+                    and any("Person" in self.classes_of.get(m.entity, ()) for m in inside[1:]):
+                return Arg(inside[0].entity, None, ps, pe)
         return None
 
 
