@@ -102,8 +102,9 @@ def describe(iri: URIRef) -> Graph:
 
 
 QUADS_OUT = """SELECT ?g ?s ?p ?o WHERE { { GRAPH ?g { ?x ?p ?o } BIND(?x AS ?s) }
-  UNION { GRAPH ?g { ?x ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o } } }"""
-QUADS_IN = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?x } BIND(?x AS ?o) }"
+  UNION { GRAPH ?g { ?x ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o } } }
+  ORDER BY STR(?g) STR(?s) STR(?p) """ + data.OBJECT_ORDER
+QUADS_IN = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?x } BIND(?x AS ?o) } ORDER BY STR(?g) STR(?s) STR(?p)"
 
 
 def describe_dataset(iri: URIRef) -> Dataset:
