@@ -19,7 +19,8 @@ FORMATS = {
     "ttl": ("text/turtle", "turtle", ".ttl"),
     "nt": ("application/n-triples", "nt", ".nt"),
     "jsonld": ("application/ld+json", "json-ld", ".jsonld"),
-    "rdf": ("application/rdf+xml", "pretty-xml", ".rdf"),
+    # plain RDF/XML: pretty-xml writes lists of literals as rdf:parseType="Collection" and loses them
+    "rdf": ("application/rdf+xml", "xml", ".rdf"),
     "trig": ("application/trig", "trig", ".trig"),
     "nq": ("application/n-quads", "nquads", ".nq"),
 }
