@@ -311,3 +311,28 @@ def test_virtuoso_failed_publish_keeps_previous(virtuoso, built_nq, tmp_path):
 @needs_oxigraph
 def test_oxigraph_failed_publish_keeps_previous(oxigraph, built_nq, tmp_path):
     check_failed_publish_keeps_previous(oxigraph.query, oxigraph.update, None, built_nq, tmp_path)
+
+
+@needs_virtuoso
+def test_serve_virtuoso_bulk_loaded_read_only(built_nq, embedded_real, tmp_path):
+    """The README's path for billions of triples: Virtuoso's bulk loader, then
+    `serve --store-url … --default-graph store` (Virtuoso's default graph is the union)."""
+    srv = VirtuosoServer(tmp_path / "db")
+    try:
+        srv.bulk_load(built_nq)
+        assert {g: n for g, n in graph_counts(srv.sparql).items()} == file_counts(built_nq)
+        serve = LiveServer(["--store-url", srv.sparql, "--default-graph", "store", "--max-rows", "0"], cwd=tmp_path)
+        try:
+            for q in QUERIES[2:]:
+                a = requests.get(embedded_real.endpoint, params={"query": q}, headers=JSON, timeout=60).json()
+                b = requests.get(serve.endpoint, params={"query": q}, headers=JSON, timeout=60).json()
+                assert a == b, q
+            for page in PAGES:
+                r = requests.get(serve.url + page, timeout=60)
+                assert r.status_code == 200, (page, r.text[-500:])
+                assert r.text.replace(serve.url, "") == \
+                    requests.get(embedded_real.url + page, timeout=60).text.replace(embedded_real.url, ""), page
+        finally:
+            serve.stop()
+    finally:
+        srv.stop()
