@@ -59,11 +59,14 @@ def _percentile(sorted_values: list[float], q: float) -> float:
 
 def _closed_loop(port: int, requests_for, concurrency: int, duration: float, warmup: float = 1.0) -> dict:
     """``concurrency`` threads, each sending its next request when the last is read, for
-    ``warmup`` + ``duration`` s; ``requests_for(worker, i)`` gives (method, path, body, headers).
+    ``warmup`` + ``duration`` s; ``requests_for(worker, i)`` gives (kind, method, path, body,
+    headers).
 
-    Returns ``{"requests", "rps", "p50_ms", "p95_ms", "errors"}`` over the measured ``duration``.
+    Returns ``{"requests", "rps", "p50_ms", "p95_ms", "errors", "p50_by_kind_ms",
+    "max_by_kind_ms"}`` over the measured ``duration``.
     """
     lat: list[list[float]] = [[] for _ in range(concurrency)]
+    by_kind: dict[str, list[float]] = {}
     errors = [0] * concurrency
     t_start = time.perf_counter()
     measure_from, stop_at = t_start + warmup, t_start + warmup + duration
@@ -72,7 +75,7 @@ def _closed_loop(port: int, requests_for, concurrency: int, duration: float, war
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
         i = w
         while (t0 := time.perf_counter()) < stop_at:
-            method, path, body, headers = requests_for(w, i)
+            kind, method, path, body, headers = requests_for(w, i)
             i += 1
             try:
                 conn.request(method, path, body=body, headers=headers)
@@ -84,6 +87,7 @@ def _closed_loop(port: int, requests_for, concurrency: int, duration: float, war
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
             if t0 >= measure_from:
                 lat[w].append(time.perf_counter() - t0)
+                by_kind.setdefault(kind, []).append(lat[w][-1])
                 errors[w] += not ok
 
     threads = [threading.Thread(target=worker, args=(w,), daemon=True) for w in range(concurrency)]
@@ -93,7 +97,9 @@ def _closed_loop(port: int, requests_for, concurrency: int, duration: float, war
         t.join()
     all_lat = sorted(x for lst in lat for x in lst)
     return {"requests": len(all_lat), "rps": len(all_lat) / duration, "p50_ms": 1000 * _percentile(all_lat, 0.5),
-            "p95_ms": 1000 * _percentile(all_lat, 0.95), "errors": sum(errors)}
+            "p95_ms": 1000 * _percentile(all_lat, 0.95), "errors": sum(errors),
+            "p50_by_kind_ms": {k: 1000 * _percentile(sorted(v), 0.5) for k, v in sorted(by_kind.items())},
+            "max_by_kind_ms": {k: 1000 * max(v) for k, v in sorted(by_kind.items())}}
 
 
 def _get_json(port: int, path: str) -> dict:
@@ -107,7 +113,7 @@ def _get_json(port: int, path: str) -> dict:
 
 
 def page_paths(port: int) -> list[str]:
-    """The browser's pages (bench_browse.py's kinds), read from the served graph."""
+    """(kind, path) of the browser's pages (bench_browse.py's kinds), read from the served graph."""
     def column(query: str, var: str) -> list[str]:
         res = _get_json(port, "/sparql?" + urlencode({"query": query}))
         return [b[var]["value"] for b in res["results"]["bindings"]]
@@ -122,13 +128,13 @@ def page_paths(port: int) -> list[str]:
     def path_of(iri: str) -> str:
         return "/" + iri.split("/spacekg/", 1)[1]
 
-    paths = [path_of(e) for e in entities]
-    paths += [path_of(d) for d in docs]
-    paths += ["/search?" + urlencode({"q": s}) for s in SEARCHES]
-    paths += ["/api/search?" + urlencode({"q": s}) for s in typed_prefixes(SEARCHES)]
-    paths += ["/class/" + c.rsplit("#", 1)[1] for c in classes]
-    paths += ["/api/neighbourhood?" + urlencode({"iri": e}) for e in entities[::10]]
-    paths += ["/timeline", "/"]
+    paths = [("entity", path_of(e)) for e in entities]
+    paths += [("document", path_of(d)) for d in docs]
+    paths += [("search", "/search?" + urlencode({"q": s})) for s in SEARCHES]
+    paths += [("suggest", "/api/search?" + urlencode({"q": s})) for s in typed_prefixes(SEARCHES)]
+    paths += [("class", "/class/" + c.rsplit("#", 1)[1]) for c in classes]
+    paths += [("graph-json", "/api/neighbourhood?" + urlencode({"iri": e})) for e in entities[::10]]
+    paths += [("timeline", "/timeline"), ("home", "/")]
     random.Random(5).shuffle(paths)
     return paths
 
@@ -147,7 +153,7 @@ def _run_mixes(srv: Server, duration: float, concurrency: list[int]) -> dict:
     def sparql_request(w: int, i: int):
         r = query_rnds.setdefault(w, random.Random(1000 + w))
         body = urlencode({"query": make_query(i % len(KINDS), params, r)})
-        return "POST", "/sparql", body, {"Content-Type": "application/x-www-form-urlencoded",
+        return KINDS[i % len(KINDS)], "POST", "/sparql", body, {"Content-Type": "application/x-www-form-urlencoded",
                                          "Accept": "application/sparql-results+json"}
 
     paths = page_paths(srv.port)
@@ -160,7 +166,8 @@ def _run_mixes(srv: Server, duration: float, concurrency: list[int]) -> dict:
         conn.close()
 
     def page_request(w: int, i: int):
-        return "GET", paths[i % len(paths)], None, {}
+        kind, path = paths[i % len(paths)]
+        return kind, "GET", path, None, {}
 
     out: dict = {"sparql": {}, "pages": {}}
     for c in concurrency:
@@ -273,7 +280,9 @@ def main(argv=None) -> int:
         for mix in ("sparql", "pages"):
             for c, f in r[mix].items():
                 print(f"{name:<9} {mix:<6} {c:>3} {f['rps']:>8.1f} {f['p50_ms']:>8.1f} {f['p95_ms']:>8.1f} "
-                      f"{f['errors']:>6}")
+                      f"{f['errors']:>6}   p50/max by kind: " + ", ".join(
+                          f"{k} {f['p50_by_kind_ms'][k]:.0f}/{f['max_by_kind_ms'][k]:.0f}"
+                          for k in f["p50_by_kind_ms"]))
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2), encoding="utf-8")
     return 0
