@@ -3,6 +3,7 @@ escaping, Content-Security-Policy, no stack traces."""
 
 from __future__ import annotations
 
+import html
 import re
 
 from helpers import BASE
@@ -43,9 +44,17 @@ def test_example_results_and_downloads(client):
 
 def test_bad_query_shows_message_not_traceback(client):
     r = client.get("/query", query_string={"query": "SELECT * WHERE { ?s ?p }", "run": "1"})
-    assert r.status_code == 200
+    assert r.status_code == 400  # as the endpoint answers the same query
     page = r.get_data(as_text=True)
     assert 'class="error"' in page
+    endpoint = client.get("/sparql", query_string={"query": "SELECT * WHERE { ?s ?p }"})
+    assert endpoint.status_code == 400
+    # the parser's message (its first line names the position) is on the page
+    first = endpoint.get_data(as_text=True).strip().splitlines()[0].removeprefix("bad query: ")
+    assert html.escape(first, quote=False) in page, (first, page[-1500:])
+    r = client.get("/query", query_string={"run": "1", "query":
+                                           "SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { ?s ?p ?o } }"})
+    assert r.status_code == 403 and 'class="error"' in r.get_data(as_text=True)
     assert "Traceback" not in page and "File \"" not in page
 
 

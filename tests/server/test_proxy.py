@@ -114,3 +114,75 @@ def test_one_client_cannot_hold_every_query_worker(proxied):
     assert statuses.count(429) >= 2, statuses  # nginx: at most 4 queries at once per address
     assert set(statuses) <= {429, 503}, statuses  # the others stopped by spacekg's timeout
     assert _ordinary(url).status_code == 200
+
+
+# ---------------------------------------------------------------- TLS and absolute URLs
+
+@pytest.fixture(scope="module")
+def tls_proxied(tmp_path_factory):
+    """The same nginx.conf terminating TLS (a self-signed certificate) in front of
+    `spacekg serve --trusted-proxy 127.0.0.1`; yields (https URL, the server)."""
+    openssl = shutil.which("openssl")
+    if NGINX is None or openssl is None:
+        pytest.skip("nginx or openssl is not installed (make system-deps installs nginx)")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run([openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+                    "/CN=localhost", "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem")],
+                   check=True, capture_output=True, timeout=60)
+    srv = LiveServer(["--data", str(SAMPLE), "--trusted-proxy", "127.0.0.1"], cwd=d)
+    port = free_port()
+    conf = CONF.read_text()
+    conf = conf.replace("server 127.0.0.1:5000;", f"server 127.0.0.1:{srv.port};")
+    conf = conf.replace("listen 80;", f"listen 127.0.0.1:{port} ssl; ssl_certificate {d}/cert.pem; "
+                                      f"ssl_certificate_key {d}/key.pem;")
+    conf = conf.replace("/run/nginx-spacekg.pid", str(d / "nginx.pid"))
+    conf = conf.replace("/tmp/nginx-spacekg-", str(d / "nginx-"))
+    conf = conf.replace("worker_processes auto;", "worker_processes 1;")
+    (d / "nginx.conf").write_text(conf)
+    log = open(d / "nginx.log", "w+")
+    proc = subprocess.Popen([NGINX, "-c", str(d / "nginx.conf"), "-p", str(d), "-g", "daemon off;"],
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"https://localhost:{port}"
+    try:
+        for _ in range(100):
+            if proc.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"nginx exited: {log.read()[-2000:]}")
+            try:
+                requests.get(url + "/sparql", params={"query": "ASK {}"}, timeout=2, verify=False)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        yield url, srv
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGQUIT)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.kill(proc.pid, signal.SIGKILL)
+                proc.wait(10)
+        log.close()
+        srv.stop()
+
+
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_absolute_urls_behind_tls(tls_proxied):
+    url, srv = tls_proxied
+    manifest = requests.get(url + "/reconcile", timeout=10, verify=False).json()
+    assert manifest["preview"]["url"] == url + "/reconcile/preview?id={{id}}"
+    assert manifest["suggest"]["entity"]["service_url"] == url + "/reconcile"
+    void = requests.get(url + "/void", headers={"Accept": "application/n-triples"}, timeout=10, verify=False).text
+    assert f"<{url}/sparql>" in void and f"<{url}/dump/spacekg.nq>" in void
+    # straight to the server, the proxy's headers are taken only from the trusted address
+    direct = requests.get(srv.url + "/reconcile", timeout=10).json()
+    assert direct["preview"]["url"].startswith(srv.url + "/")
+
+
+def test_forwarded_headers_ignored_without_trusted_proxy(proxied):
+    """Without --trusted-proxy (the default) a client cannot choose the server's absolute URLs."""
+    url, _ = proxied
+    forged = {"X-Forwarded-Proto": "https", "X-Forwarded-Host": "evil.example"}
+    manifest = requests.get(url + "/reconcile", headers=forged, timeout=10).json()
+    assert manifest["preview"]["url"].startswith("http://127.0.0.1"), manifest["preview"]
+    assert "evil.example" not in requests.get(url + "/void", headers=forged, timeout=10).text

@@ -219,3 +219,120 @@ def test_serve_from_oxigraph(oxigraph, built_nq, embedded_real, tmp_path):
     assert proc.returncode == 0, proc.stderr
     check_serves_like_embedded(oxigraph.query, embedded_real, tmp_path)
 
+
+
+# ---------------------------------------------------------------- atomic publish
+
+def staging_left(query_url: str, store: RemoteStore) -> dict[str, int]:
+    return graph_counts(query_url, prefix=store.record_graph + "/staging/")
+
+
+def check_failed_publish_keeps_previous(query_url: str, update_url: str, graph_store: str | None,
+                                        built_nq: Path, tmp: Path):
+    """A publish that fails half way (a file that stops parsing, a store that refuses a request,
+    a process killed while loading) leaves the previous publish serving, whole."""
+    import os
+    import signal
+
+    from spacekg.server.deploy import staging_graph
+
+    args = ["publish", "--store-url", query_url, "--update-url", update_url, "--quiet"]
+    if graph_store:
+        args += ["--graph-store", graph_store]
+    small = smaller_build(built_nq, tmp / "small")
+    assert spacekg(*args, "--build-dir", str(small)).returncode == 0
+    before = graph_counts(query_url)
+    store = RemoteStore(query_url, update_url, graph_store_url=graph_store)
+    assert before[RECORD] and not staging_left(query_url, store)
+
+    # 1. the full build, cut by a line that does not parse after most of its graphs
+    broken = tmp / "broken"
+    broken.mkdir()
+    lines = built_nq.read_text(encoding="utf-8").splitlines()
+    (broken / "spacekg.nq").write_text("\n".join(lines[: len(lines) * 9 // 10]) + "\n<broken\n" +
+                                       "\n".join(lines[len(lines) * 9 // 10:]) + "\n", encoding="utf-8")
+    proc = spacekg(*args, "--chunk", "2000", "--build-dir", str(broken))
+    assert proc.returncode == 2 and "nothing published" in proc.stderr, proc.stderr
+    assert graph_counts(query_url) == before
+    assert not staging_left(query_url, store)
+
+    # 2. the store refuses the fourth request
+    class Failing(RemoteStore):
+        """The store refuses the fourth write to a staging graph."""
+        calls = 0
+
+        def _count(self, what: str):
+            if "/staging/" in what and (" " not in what or "INSERT" in what):  # a GSP write or an insert
+                Failing.calls += 1
+                if Failing.calls == 4:
+                    raise StoreUnavailable(f"the store at {self.query_url} answered 500: injected")
+
+        def graph_store_write(self, graph, ntriples, *, replace):
+            self._count(graph)
+            return super().graph_store_write(graph, ntriples, replace=replace)
+
+        def update(self, update, **kw):
+            self._count(update)
+            return super().update(update, **kw)
+
+    with pytest.raises(StoreUnavailable, match="injected"):
+        publish_build(built_nq, Failing(query_url, update_url, graph_store_url=graph_store), chunk=2000)
+    assert Failing.calls == 4
+    assert graph_counts(query_url) == before
+    assert not staging_left(query_url, store)
+
+    # 3. the process killed while loading: the store still serves the previous publish
+    cmd = [sys.executable, "-m", "spacekg", *args[:-1], "--chunk", "500", "--build-dir", str(built_nq.parent)]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        for line in p.stderr:
+            if "staged" in line:
+                break
+        os.kill(p.pid, signal.SIGKILL)
+    finally:
+        p.wait(30)
+        p.stdout.close()
+        p.stderr.close()
+    after = graph_counts(query_url)
+    assert {g: n for g, n in after.items() if "/staging/" not in g} == before
+    assert set(staging_left(query_url, store)) <= {staging_graph(store, g) for g in file_counts(built_nq)}
+
+    # and the next publish replaces the previous one (and the killed one's staging graphs)
+    assert spacekg(*args, "--build-dir", str(built_nq.parent)).returncode == 0
+    after = graph_counts(query_url)
+    assert {g: n for g, n in after.items() if g != RECORD} == file_counts(built_nq)
+
+
+@needs_virtuoso
+def test_virtuoso_failed_publish_keeps_previous(virtuoso, built_nq, tmp_path):
+    check_failed_publish_keeps_previous(virtuoso.sparql, virtuoso.sparql, virtuoso.graph_store, built_nq, tmp_path)
+
+
+@needs_oxigraph
+def test_oxigraph_failed_publish_keeps_previous(oxigraph, built_nq, tmp_path):
+    check_failed_publish_keeps_previous(oxigraph.query, oxigraph.update, None, built_nq, tmp_path)
+
+
+@needs_virtuoso
+def test_serve_virtuoso_bulk_loaded_read_only(built_nq, embedded_real, tmp_path):
+    """The README's path for billions of triples: Virtuoso's bulk loader, then
+    `serve --store-url … --default-graph store` (Virtuoso's default graph is the union)."""
+    srv = VirtuosoServer(tmp_path / "db")
+    try:
+        srv.bulk_load(built_nq)
+        assert {g: n for g, n in graph_counts(srv.sparql).items()} == file_counts(built_nq)
+        serve = LiveServer(["--store-url", srv.sparql, "--default-graph", "store", "--max-rows", "0"], cwd=tmp_path)
+        try:
+            for q in QUERIES[2:]:
+                a = requests.get(embedded_real.endpoint, params={"query": q}, headers=JSON, timeout=60).json()
+                b = requests.get(serve.endpoint, params={"query": q}, headers=JSON, timeout=60).json()
+                assert a == b, q
+            for page in PAGES:
+                r = requests.get(serve.url + page, timeout=60)
+                assert r.status_code == 200, (page, r.text[-500:])
+                assert r.text.replace(serve.url, "") == \
+                    requests.get(embedded_real.url + page, timeout=60).text.replace(embedded_real.url, ""), page
+        finally:
+            serve.stop()
+    finally:
+        srv.stop()

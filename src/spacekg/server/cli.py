@@ -94,8 +94,14 @@ def _announce(host: str, port: int, extra: str = "") -> None:
                    "needing more is stopped (503).")
 @click.option("--cache-mb", default=64.0, show_default=True, type=float,
               help="Size of the query-answer cache per process (0: off); cleared on every write.")
+@click.option("--trusted-proxy", "trusted_proxy", metavar="ADDR",
+              help="Behind a reverse proxy at this address (e.g. 127.0.0.1; '*' for any peer): take "
+                   "the scheme, host and port of absolute URLs (reconciliation manifest, VoID, "
+                   "links) from its X-Forwarded-Proto/-Host/-Port/-For headers. Off by default: "
+                   "those headers are then ignored, whoever sends them.")
 def serve(host, port, port_fallback, check_port, data, store_dir, store_url, update_url, build_dir, update_token, timeout,
-          max_rows, default_graph, allow_service, max_body, threads, workers, worker_memory_mb, cache_mb):
+          max_rows, default_graph, allow_service, max_body, threads, workers, worker_memory_mb, cache_mb,
+          trusted_proxy):
     """Serve the graph over the SPARQL 1.1 Protocol (at /sparql) and the browser."""
     import resource
 
@@ -166,9 +172,12 @@ def serve(host, port, port_fallback, check_port, data, store_dir, store_url, upd
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     try:
         try:
+            # waitress reads X-Forwarded-* from the trusted proxy only, and strips them otherwise
+            proxy = {"trusted_proxy": trusted_proxy, "trusted_proxy_count": 1,
+                     "trusted_proxy_headers": PROXY_HEADERS} if trusted_proxy else {}
             server = waitress.create_server(app, host=host, port=port, threads=threads, ident="spacekg",
                                             clear_untrusted_proxy_headers=True, connection_limit=conns,
-                                            channel_timeout=20, cleanup_interval=5)
+                                            channel_timeout=20, cleanup_interval=5, **proxy)
         except OSError as exc:
             raise _bind_error(host, port, exc) from None
         _announce(host, port, f" with {workers} query workers" if workers else "")
@@ -180,6 +189,10 @@ def serve(host, port, port_fallback, check_port, data, store_dir, store_url, upd
         pool = app.extensions.get("spacekg_pool")
         if pool is not None:
             pool.close()
+
+
+#: the headers a reverse proxy sets that ``--trusted-proxy`` honours (waitress's names)
+PROXY_HEADERS = {"x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-for"}
 
 
 def _bind_error(host: str, port: int, exc: OSError) -> SpacekgError:

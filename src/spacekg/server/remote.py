@@ -355,7 +355,14 @@ class RemoteStore(Store):
                 blocks.append(nt)
             else:
                 blocks.append(f"GRAPH {gname} {{ {nt} }}")
-        ops = (["DROP ALL"] if replace else []) + ([f"INSERT DATA {{ {' '.join(blocks)} }}"] if blocks else [])
+        ops = []
+        if replace:  # the served dataset only: the published graphs and those of the body, never DROP ALL
+            ops.append("CLEAR SILENT DEFAULT")
+            named = {str(g.value) for g in by_graph if not isinstance(g, ox.DefaultGraph)}
+            ops += [f"DROP SILENT GRAPH {ntriples_term(URIRef(g))}"
+                    for g in sorted(named | set(self.published_graphs()))]
+        if blocks:
+            ops.append(f"INSERT DATA {{ {' '.join(blocks)} }}")
         if ops:
             self.update(" ;\n".join(ops))
 

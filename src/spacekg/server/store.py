@@ -330,7 +330,9 @@ class Store:
         raise NotImplementedError
 
     def add_quads(self, data: bytes, fmt: ox.RdfFormat, base_iri: str | None, *, replace: bool) -> None:
-        """Dataset-level load (N-Quads/TriG): add quads, after clearing everything if ``replace``."""
+        """Dataset-level load (N-Quads/TriG): add quads, after clearing the dataset if ``replace``
+        (the embedded store: everything; a remote store: its default graph, the graphs of the
+        last ``spacekg publish`` and those of the body, never the store's other graphs)."""
         raise NotImplementedError
 
     def drop_graph(self, graph: str | None) -> None:

@@ -63,6 +63,14 @@ class BoundedMemo(OrderedDict):
                 self.popitem(last=False)
 
 
+#: ORDER BY keys sorting an object ``?o`` the same way in every store: by its lexical form (its
+#: first 500 characters: Virtuoso cannot sort on a longer string), then language tag and
+#: datatype (SPARQL leaves the order of unlike literals and of IRIs against literals to the
+#: store); blank nodes, whose labels differ from store to store, tie (their views are ordered
+#: by content). Every ORDER BY of the browser sorts on such strings.
+OBJECT_ORDER = 'SUBSTR(STR(?o), 1, 500) LANG(?o) COALESCE(STR(DATATYPE(?o)), "")'
+
+
 def store():
     """Return the app's store (``spacekg.server.store.get_store()``)."""
     from spacekg.server.store import get_store
@@ -143,18 +151,21 @@ def _load_cache() -> Cache:
                    sk("kanaReading"): "kana"}
     # labels as stated (not the entailed copies in graph/inferred, e.g. kana readings as altLabels)
     query = """SELECT DISTINCT ?s ?p ?l ?inf ?p1 ?p2 ?p3 ?p4 WHERE { GRAPH ?g { ?s ?p ?l }
-               FILTER(?g != ?inf && ?p IN (?p1, ?p2, ?p3, ?p4)) }"""
+               FILTER(?g != ?inf && ?p IN (?p1, ?p2, ?p3, ?p4)) }
+               ORDER BY STR(?s) STR(?p) STR(?l) LANG(?l)"""
     for row in st.select(query, {"inf": graph_iri("inferred"), "p1": RDFS.label, "p2": SKOS.prefLabel,
                                  "p3": SKOS.altLabel, "p4": sk("kanaReading")}):
         if isinstance(row["l"], Literal):
             c.labels.setdefault(row["s"], []).append((label_preds[row["p"]], row["l"]))
-    query = "SELECT ?s ?t ?g ?ev ?men WHERE { GRAPH ?g { ?s a ?t } FILTER(?g != ?ev && ?g != ?men) }"
+    query = """SELECT ?s ?t ?g ?ev ?men WHERE { GRAPH ?g { ?s a ?t } FILTER(?g != ?ev && ?g != ?men) }
+               ORDER BY STR(?s) STR(?t) STR(?g)"""
     for row in st.select(query, {"ev": graph_iri("evidence"), "men": graph_iri("mentions")}):
         for target in (c.types, c.stated_types) if row["g"] != graph_iri("inferred") else (c.types,):
             lst = target.setdefault(row["s"], [])
             if row["t"] not in lst:
                 lst.append(row["t"])
-    rows = st.select("SELECT ?d ?p ?o ?g ?cls WHERE { GRAPH ?g { ?d a ?cls ; ?p ?o } }",
+    rows = st.select("SELECT ?d ?p ?o ?g ?cls WHERE { GRAPH ?g { ?d a ?cls ; ?p ?o } } "
+                     f"ORDER BY STR(?d) STR(?p) {OBJECT_ORDER}",
                      {"g": graph_iri("documents"), "cls": sk("Document")})
     for row in rows:
         d = c.docs.setdefault(row["d"], {"iri": row["d"], "id": str(row["d"]).rsplit("/", 1)[-1],
@@ -284,7 +295,8 @@ def exists(iri) -> bool:
 
 def outgoing(iri) -> list[dict]:
     """Triples with ``iri`` as subject, with their graph: rows of ``g``, ``p``, ``o``."""
-    return store().select("SELECT ?g ?p ?o ?s WHERE { GRAPH ?g { ?s ?p ?o } }", {"s": iri})
+    return store().select("SELECT ?g ?p ?o ?s WHERE { GRAPH ?g { ?s ?p ?o } } "
+                          f"ORDER BY STR(?g) STR(?p) {OBJECT_ORDER}", {"s": iri})
 
 
 def incoming(iri, limit: int, offset: int) -> tuple[int, list[dict]]:
@@ -302,7 +314,7 @@ def incoming(iri, limit: int, offset: int) -> tuple[int, list[dict]]:
     keys = "?o ?men ?rdfsub ?rdfobj ?hassrc"
     total = store().select(f"SELECT {keys} (COUNT(*) AS ?n) {where} GROUP BY {keys}", b)
     n = int(total[0]["n"]) if total else 0
-    rows = store().select(f"SELECT ?s ?p ?g {keys} {where} ORDER BY ?p ?s LIMIT {int(limit)} OFFSET {int(offset)}", b)
+    rows = store().select(f"SELECT ?s ?p ?g {keys} {where} ORDER BY STR(?p) STR(?s) STR(?g) LIMIT {int(limit)} OFFSET {int(offset)}", b)
     return n, rows
 
 
@@ -312,7 +324,8 @@ SELECT ?subject ?p ?o ?st ?ev ?doc ?start ?end ?exact ?prefix ?suffix ?gen ?qual
   ?ev oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos , ?q .
   ?pos oa:start ?start ; oa:end ?end . ?q oa:exact ?exact .
   OPTIONAL { ?ev prov:wasGeneratedBy ?gen } OPTIONAL { ?st {qualifier} ?qual }
-  OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix } } }"""
+  OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix } } }
+ORDER BY STR(?subject) STR(?p) """ + OBJECT_ORDER + """ STR(?doc) ?start ?end STR(?st) STR(?ev) STR(?qual)"""
 
 
 def evidence_for(subject) -> dict[tuple, list[dict]]:
@@ -356,7 +369,7 @@ def _load_evidence() -> dict:
 HEADINGS_QUERY = PREFIXES + """
 SELECT ?ev ?role ?exact ?start ?motive WHERE { GRAPH ?g {
   ?ev oa:hasTarget ?t ; oa:motivatedBy ?motive . ?t ?role ?h . ?h oa:exact ?exact ; oa:start ?start .
-  FILTER(?role IN ({roles})) } }"""
+  FILTER(?role IN ({roles})) } } ORDER BY STR(?ev) ?start STR(?role) SUBSTR(STR(?exact), 1, 500)"""
 
 
 def headings_for(annotation) -> dict:
@@ -395,18 +408,25 @@ SELECT ?s ?p ?d ?begin ?end ?asof ?doc WHERE { GRAPH ?g {
   OPTIONAL { ?i time:hasBeginning/time:inXSDDate ?begin }
   OPTIONAL { ?i time:hasEnd/time:inXSDDate ?end }
   OPTIONAL { ?st ?asofp/?printed ?asof }
-  OPTIONAL { ?st prov:wasDerivedFrom/oa:hasTarget/oa:hasSource ?doc } } }"""
+  OPTIONAL { ?st prov:wasDerivedFrom/oa:hasTarget/oa:hasSource ?doc } } }
+ORDER BY STR(?s) STR(?p) STR(?d) STR(?begin) STR(?end) STR(?asof) STR(?doc)"""
 
 
 INFERRED_QUERY = PREFIXES + """SELECT ?p ?o ?st ?gen ?from ?s ?g WHERE { GRAPH ?g {
   ?st rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o .
-  OPTIONAL { ?st prov:wasGeneratedBy ?gen } OPTIONAL { ?st prov:wasDerivedFrom ?from } } }"""
+  OPTIONAL { ?st prov:wasGeneratedBy ?gen } OPTIONAL { ?st prov:wasDerivedFrom ?from } } }
+ORDER BY STR(?p) """ + OBJECT_ORDER + """ STR(?st) STR(?gen) STR(?from)"""
 
 
 def inferred_provenance(subject) -> dict[tuple, list[dict]]:
     """Rule (and premises) of each inferred fact of ``subject`` (statement nodes in graph/inferred)."""
     out: dict[tuple, list[dict]] = {}
-    for r in store().select(INFERRED_QUERY, {"s": subject, "g": graph_iri("inferred")}):
+    # the subject and graph are written into the text (ntriples_term escapes them): Virtuoso
+    # plans a VALUES block (a remote store's bindings) with this ORDER BY so badly that the
+    # query runs past any timeout on some entities (0.03 s written in)
+    query = INFERRED_QUERY.replace("rdf:subject ?s", "rdf:subject " + ntriples_term(URIRef(subject))).replace(
+        "GRAPH ?g", "GRAPH " + ntriples_term(graph_iri("inferred")))
+    for r in store().select(query):
         out.setdefault((r["p"], r["o"]), []).append(r)
     return out
 

@@ -31,6 +31,9 @@ def graph_counts() -> list[tuple[str, str, int]]:
     ext = _ext()
     if "graph_counts" not in ext:
         rows = data.store().select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        # the record of `spacekg publish` (and its staging graphs) describe a deployment, not the graph
+        record = data.base() + "graph/publication"
+        rows = [r for r in rows if str(r["g"]) != record and not str(r["g"]).startswith(record + "/")]
         by_iri = {str(r["g"]): int(r["n"]) for r in rows}
         prefix = data.base() + "graph/"
         names = list(data.graph_names()) + sorted(i[len(prefix):] for i in by_iri

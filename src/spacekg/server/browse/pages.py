@@ -141,7 +141,8 @@ def facts(iri, rows: list[dict], lang: str) -> dict:
 
 
 BNODE_LIST = """SELECT ?d ?kind ?m WHERE { ?s ?p ?d . FILTER(isBlank(?d))
-  ?d ?kind ?list . FILTER(?kind IN (?union, ?inter, ?oneof)) ?list rdf:rest*/rdf:first ?m }"""
+  ?d ?kind ?list . FILTER(?kind IN (?union, ?inter, ?oneof)) ?list rdf:rest*/rdf:first ?m }
+  ORDER BY STR(?d) STR(?kind) STR(?m)"""
 
 
 def _bnode_view(subject, p, node, lang: str) -> dict:
@@ -186,7 +187,8 @@ SKIP_COLUMNS = {"mentionedIn", "relatedTo", "kanaReading", "dateQualifier", "abo
                 "checkedLink", "checkMethod"}
 MAX_COLUMNS = 6
 CLASS_ROWS = """SELECT DISTINCT ?s ?p ?o WHERE { ?s a ?cls . GRAPH ?g { ?s ?p ?o }
-  FILTER((?g = ?stated || ?g = ?inferred) && STRSTARTS(STR(?p), ?ns)) }"""
+  FILTER((?g = ?stated || ?g = ?inferred) && STRSTARTS(STR(?p), ?ns)) }
+  ORDER BY STR(?s) STR(?p) """ + data.OBJECT_ORDER
 STATUS = {"ended": ("運用終了", "ended"), "landed": ("着陸", "landed"), "launched": ("打上げ済み", "launched"),
           "planned": ("計画中", "planned")}
 
@@ -265,7 +267,8 @@ def class_view(cls, lang: str, sort: str, page: int, desc: bool = False) -> dict
 
 
 def _superclasses(cls) -> list:
-    rows = data.store().select("SELECT ?sup WHERE { ?cls <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?sup }",
+    rows = data.store().select("SELECT ?sup WHERE { ?cls <http://www.w3.org/2000/01/rdf-schema#subClassOf> ?sup } "
+                               "ORDER BY STR(?sup)",
                                {"cls": cls})
     return [r["sup"] for r in rows]
 

@@ -25,12 +25,14 @@ ANNOTATION_QUERY = data.PREFIXES + """SELECT ?ev ?doc ?start ?end ?exact ?prefix
   ?ev oa:hasTarget ?t . ?t oa:hasSource ?doc ; oa:hasSelector ?pos , ?q .
   ?pos oa:start ?start ; oa:end ?end . ?q oa:exact ?exact .
   OPTIONAL { ?q oa:prefix ?prefix } OPTIONAL { ?q oa:suffix ?suffix }
-  OPTIONAL { ?ev prov:wasGeneratedBy ?gen } }"""
+  OPTIONAL { ?ev prov:wasGeneratedBy ?gen } } ORDER BY STR(?doc) ?start ?end SUBSTR(STR(?exact), 1, 500) STR(?gen)"""
 SUPPORTS_QUERY = data.PREFIXES + """SELECT DISTINCT ?st ?s ?p ?o WHERE {
-  ?st prov:wasDerivedFrom ?ev ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }"""
-GENERATED_QUERY = data.PREFIXES + """SELECT DISTINCT ?ev WHERE { ?ev prov:wasGeneratedBy ?gen ; oa:hasTarget ?t }"""
+  ?st prov:wasDerivedFrom ?ev ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }
+  ORDER BY STR(?s) STR(?p) """ + data.OBJECT_ORDER + " STR(?st)"
+GENERATED_QUERY = data.PREFIXES + """SELECT DISTINCT ?ev WHERE { ?ev prov:wasGeneratedBy ?gen ; oa:hasTarget ?t } ORDER BY STR(?ev)"""
 CONCLUSIONS_QUERY = data.PREFIXES + """SELECT DISTINCT ?st ?s ?p ?o WHERE {
-  ?st prov:wasGeneratedBy ?gen ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }"""
+  ?st prov:wasGeneratedBy ?gen ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o }
+  ORDER BY STR(?s) STR(?p) """ + data.OBJECT_ORDER + " STR(?st)"
 
 
 def triple_view(s, p, o, lang: str, statement=None) -> dict:

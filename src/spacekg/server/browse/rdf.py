@@ -19,7 +19,8 @@ FORMATS = {
     "ttl": ("text/turtle", "turtle", ".ttl"),
     "nt": ("application/n-triples", "nt", ".nt"),
     "jsonld": ("application/ld+json", "json-ld", ".jsonld"),
-    "rdf": ("application/rdf+xml", "pretty-xml", ".rdf"),
+    # plain RDF/XML: pretty-xml writes lists of literals as rdf:parseType="Collection" and loses them
+    "rdf": ("application/rdf+xml", "xml", ".rdf"),
     "trig": ("application/trig", "trig", ".trig"),
     "nq": ("application/n-quads", "nquads", ".nq"),
 }
@@ -102,8 +103,9 @@ def describe(iri: URIRef) -> Graph:
 
 
 QUADS_OUT = """SELECT ?g ?s ?p ?o WHERE { { GRAPH ?g { ?x ?p ?o } BIND(?x AS ?s) }
-  UNION { GRAPH ?g { ?x ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o } } }"""
-QUADS_IN = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?x } BIND(?x AS ?o) }"
+  UNION { GRAPH ?g { ?x ?q ?s . FILTER(isBlank(?s)) ?s ?p ?o } } }
+  ORDER BY STR(?g) STR(?s) STR(?p) """ + data.OBJECT_ORDER
+QUADS_IN = "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?x } BIND(?x AS ?o) } ORDER BY STR(?g) STR(?s) STR(?p)"
 
 
 def describe_dataset(iri: URIRef) -> Dataset:
@@ -127,10 +129,87 @@ def named_graph(name: str) -> Graph:
     return g
 
 
+def stable_blank_nodes(g: Graph) -> Graph:
+    """A copy of ``g`` (a Graph or Dataset) with its blank nodes relabelled from what they
+    hold and its triples added in sorted order, so the same data serialises the same from any
+    store (each store names blank nodes its own way and returns rows in its own order; rdflib's
+    serialisers follow insertion order).
+
+    A blank node's label is a hash of its triples (the blank nodes it points to by their own
+    hashes, recursively; OWL axioms and lists are trees) and of the triples pointing at it
+    (their subjects' labels, recursively); nodes alike in both get a counter. Linear
+    in the triples, unlike a full canonicalisation (rdflib.compare: 3 s on the ontology).
+    """
+    import hashlib
+
+    quads = list(g.quads((None, None, None, None))) if isinstance(g, Dataset) else [(*t, None) for t in g]
+    out: dict = {}
+    inc: dict = {}
+    for s, p, o, _c in quads:
+        if isinstance(s, BNode):
+            out.setdefault(s, []).append((p, o))
+        if isinstance(o, BNode):
+            inc.setdefault(o, []).append((s, p))
+    nodes = set(out) | set(inc)
+    memo: dict = {}
+
+    def content(b, stack=frozenset()) -> str:
+        if b not in memo:
+            if b in stack:
+                return "cycle"
+            parts = sorted(f"{p.n3()} {content(o, stack | {b}) if isinstance(o, BNode) else o.n3()}"
+                           for p, o in out.get(b, ()))
+            memo[b] = hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+        return memo[b]
+
+    ctx: dict = {}
+
+    def context(b, stack=frozenset()) -> str:
+        if b not in ctx:
+            if b in stack:
+                return "cycle"
+            parts = sorted(f"{content(s) + context(s, stack | {b}) if isinstance(s, BNode) else s.n3()} {p.n3()}"
+                           for s, p in inc.get(b, ()))
+            ctx[b] = hashlib.sha1("\n".join(parts).encode("utf-8")).hexdigest()[:8]
+        return ctx[b]
+
+    keyed = sorted(nodes, key=lambda b: (content(b), context(b)))
+    label: dict = {}
+    seen: dict = {}
+    for b in keyed:
+        k = f"b{content(b)}{context(b)}"
+        seen[k] = seen.get(k, 0) + 1
+        label[b] = BNode(k if seen[k] == 1 else f"{k}x{seen[k]}")
+
+    def m(t):
+        return label.get(t, t) if isinstance(t, BNode) else t
+
+    def graph_of(c):
+        ident = c.identifier if isinstance(c, Graph) else c
+        return str(ident) if isinstance(ident, URIRef) else ""
+
+    rows = sorted(((graph_of(c), m(s), p, m(o)) for s, p, o, c in quads),
+                  key=lambda r: (r[0], r[1].n3(), r[2].n3(), r[3].n3()))
+    if isinstance(g, Dataset):
+        ds = Dataset()
+        for prefix, ns in g.namespaces():
+            ds.bind(prefix, ns, override=True)
+        for c, s, p, o in rows:
+            (ds.graph(URIRef(c)) if c else ds.default_graph).add((s, p, o))
+        return ds
+    new = Graph(identifier=g.identifier, bind_namespaces="core")
+    for prefix, ns in g.namespaces():
+        new.bind(prefix, ns, override=True)
+    for _c, s, p, o in rows:
+        new.add((s, p, o))
+    return new
+
+
 def rdf_response(g: Graph, fmt: str, status: int = 200) -> Response:
     """Serialise ``g`` as ``fmt`` (a key of :data:`FORMATS`) with its media type; a plain graph
     asked for as TriG or N-Quads goes into one named graph ``graph_name`` (or the default graph)."""
     media, serializer, _ = FORMATS[fmt]
+    g = stable_blank_nodes(g)
     if fmt in DATASET_FORMATS and not isinstance(g, Dataset):
         ds = Dataset()
         bind_prefixes(ds)
@@ -138,13 +217,38 @@ def rdf_response(g: Graph, fmt: str, status: int = 200) -> Response:
         for t in g:
             target.add(t)
         g = ds
-    kwargs = {"auto_compact": True} if serializer == "json-ld" else {}
-    body = g.serialize(format=serializer, encoding="utf-8", **kwargs)
+    body = _serialize(g, fmt, serializer)
     resp = Response(body, status=status, mimetype=media)
     resp.headers["Vary"] = "Accept"
     if media != "application/ld+json":
         resp.mimetype_params["charset"] = "utf-8"
     return resp
+
+
+def _serialize(g: Graph, fmt: str, serializer: str) -> bytes:
+    """rdflib's serialisation, in a fixed order: lines sorted (N-Triples, N-Quads), graphs by
+    IRI (TriG; rdflib keeps them in a set), nodes by ``@id`` (JSON-LD)."""
+    import io
+    import json
+
+    if fmt == "trig":
+        from rdflib.plugins.serializers.trig import TrigSerializer
+
+        ser = TrigSerializer(g)
+        ser.contexts = sorted(ser.contexts, key=lambda c: str(c.identifier))
+        buf = io.BytesIO()
+        ser.serialize(buf, encoding="utf-8")
+        return buf.getvalue()
+    kwargs = {"auto_compact": True} if serializer == "json-ld" else {}
+    body = g.serialize(format=serializer, encoding="utf-8", **kwargs)
+    if fmt in ("nt", "nq"):
+        return b"".join(sorted(set(body.splitlines(keepends=True))))
+    if serializer == "json-ld":
+        doc = json.loads(body)
+        if isinstance(doc, dict) and isinstance(doc.get("@graph"), list):
+            doc["@graph"].sort(key=lambda n: (str(n.get("@id", "")), json.dumps(n, sort_keys=True)))
+            body = json.dumps(doc, indent=2, ensure_ascii=False).encode("utf-8")
+    return body
 
 
 def term_kind(t) -> str:

@@ -51,17 +51,25 @@ def api_search():
 def _run(query: str, lang: str) -> dict:
     """Run a user's query for the no-JavaScript results table under the server's policy
     (:mod:`spacekg.server.policy`: nesting, allow-list, timeout, row cap, memory limit of the
-    query workers); refusals and errors become a message, never a traceback."""
+    query workers); refusals and errors become a message, never a traceback.
+
+    Returns the table (``form``, ``vars``, ``rows`` …) or ``{"error": message, "status": code}``
+    with the parser's or the policy's whole message (at most 2,000 characters) and the status the
+    endpoint gives the same query: 400 malformed, 403 refused by the policy (SERVICE/LOAD), 503
+    stopped (timeout, memory limit).
+    """
     from spacekg.server.policy import PolicyError
     from spacekg.server.querypool import QueryStopped, run_table
-    from spacekg.server.store import QueryError
+    from spacekg.server.store import QueryError, StoreUnavailable
 
     try:
         res = run_table(current_app._get_current_object(), query, show=MAX_ROWS)
-    except (PolicyError, QueryStopped, QueryError) as exc:
+    except (PolicyError, QueryStopped, QueryError, StoreUnavailable) as exc:
         msg = exc.message if isinstance(exc, PolicyError) else str(exc)
-        current_app.logger.info("query failed: %s", msg)
-        return {"error": msg.splitlines()[0][:500] if msg else type(exc).__name__}
+        status = (exc.status if isinstance(exc, PolicyError) else 503 if isinstance(exc, QueryStopped)
+                  else 502 if isinstance(exc, StoreUnavailable) else 400)
+        current_app.logger.info("query failed (%d): %s", status, msg)
+        return {"error": msg.strip()[:2000] if msg else type(exc).__name__, "status": status}
     if res.form == "ASK":
         return {"form": res.form, "boolean": res.boolean}
     return {"form": res.form, "vars": res.variables, "total": res.total, "truncated": res.truncated,
@@ -80,8 +88,9 @@ def query_page():
     formats = ("json", "xml", "csv", "tsv") if not result or result.get("form") in (None, "SELECT", "ASK") \
         else ("turtle", "ntriples", "jsonld", "rdfxml")
     downloads = [(f, sparql_path() + "?" + urlencode({"query": query, "format": f})) for f in formats]
-    return render("query.html", lang=lang, query=query or exs[0]["query"], examples=exs, result=result,
-                  downloads=downloads if query else [], endpoint=sparql_path(), base=data.base())
+    return render("query.html", (result or {}).get("status", 200), lang=lang, query=query or exs[0]["query"],
+                  examples=exs, result=result, downloads=downloads if query else [], endpoint=sparql_path(),
+                  base=data.base())
 
 
 @bp.route("/explore")

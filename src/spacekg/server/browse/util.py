@@ -58,6 +58,15 @@ def short_datatype(dt) -> str:
     return s
 
 
+#: the XSD types derived from xsd:integer (XML Schema 1.1 Part 2 §3.4.13–3.4.25): shown as
+#: xsd:integer, since Oxigraph (the embedded store and its server) keeps every one of them as
+#: xsd:integer while Virtuoso keeps the type written, and the page must not depend on the store
+INTEGER_TYPES = frozenset(XSD[t] for t in (
+    "integer", "nonPositiveInteger", "negativeInteger", "long", "int", "short", "byte",
+    "nonNegativeInteger", "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte",
+    "positiveInteger"))
+
+
 def term_view(t, lang: str) -> dict:
     """A display dict for one RDF term: ``kind`` (iri/literal/bnode), ``text``, ``href``, extras."""
     if isinstance(t, Literal):
@@ -65,7 +74,7 @@ def term_view(t, lang: str) -> dict:
         if t.language:
             extra = "@" + t.language
         elif t.datatype and t.datatype != XSD.string:
-            extra = short_datatype(t.datatype)
+            extra = short_datatype(XSD.integer if t.datatype in INTEGER_TYPES else t.datatype)
         return {"kind": "literal", "text": str(t), "extra": extra, "lang": t.language or ""}
     if isinstance(t, BNode):
         return {"kind": "bnode", "text": "_:" + str(t)[:12], "href": None}

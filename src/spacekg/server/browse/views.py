@@ -10,7 +10,7 @@ from spacekg.server.browse.util import local_path, term_view
 EDGE_QUERY = """SELECT ?s ?p ?o ?g WHERE { { GRAPH ?g { ?x ?p ?o } BIND(?x AS ?s) }
   UNION { GRAPH ?g { ?s ?p ?x } BIND(?x AS ?o) }
   FILTER(isIRI(?s) && isIRI(?o) && (?g = ?stated || ?g = ?inferred) && STRSTARTS(STR(?s), ?res)
-         && STRSTARTS(STR(?o), ?res) && ?s != ?o) } LIMIT 2000"""
+         && STRSTARTS(STR(?o), ?res) && ?s != ?o) } ORDER BY STR(?s) STR(?p) STR(?o) STR(?g) LIMIT 2000"""
 #: super-properties whose edges repeat a more specific one (shown only when nothing else links the pair)
 GENERIC = ("relatedTo",)
 #: beyond the first ring, new neighbours drawn per node (hubs such as JAXA would fill the view)

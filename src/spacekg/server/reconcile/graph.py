@@ -149,11 +149,13 @@ def graph() -> Graph:
 
 
 # (bindings stay outside OPTIONAL: a remote store binds them with a VALUES block)
-TERMS_QUERY = """SELECT ?t ?kind WHERE { GRAPH ?g { ?t a ?kind } FILTER(?kind IN (?class, ?op, ?dp)) }"""
+TERMS_QUERY = """SELECT ?t ?kind WHERE { GRAPH ?g { ?t a ?kind } FILTER(?kind IN (?class, ?op, ?dp)) }
+  ORDER BY STR(?t) STR(?kind)"""
 ANNOTATIONS_QUERY = """SELECT ?t ?p ?o WHERE { GRAPH ?g { ?t ?p ?o }
-  FILTER(?p IN (?label, ?pref, ?sub, ?subp, ?def, ?comment)) }"""
+  FILTER(?p IN (?label, ?pref, ?sub, ?subp, ?def, ?comment)) } ORDER BY STR(?t) STR(?p) """ + browse_data.OBJECT_ORDER
 FACTS_QUERY = """SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } FILTER(?g IN (?ge, ?gs, ?gi))
-  FILTER(STRSTARTS(STR(?s), ?res)) FILTER(!CONTAINS(STR(?s), "#")) }"""
+  FILTER(STRSTARTS(STR(?s), ?res)) FILTER(!CONTAINS(STR(?s), "#")) }
+  ORDER BY STR(?s) STR(?p) """ + browse_data.OBJECT_ORDER
 
 
 def _load() -> Graph:
