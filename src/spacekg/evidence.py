@@ -129,9 +129,9 @@ class HeadingIndex:
         """Numbered lines that are list items or a contents page are not headings.
 
         * ``N. text`` after a deeper numbered heading (``1.3.`` … then ``1. 火星表面環境技術``)
-          is an item of a list inside that section: it heads, like a ◆ item
-          (:data:`ITEM_RANK`), at most :data:`ITEM_REACH` non-blank lines below it (the
-          technology an appendix slide's paragraph is about);
+          is an item of a list inside that section; on an appendix slide (参考：…) it heads,
+          like a ◆ item (:data:`ITEM_RANK`), at most :data:`ITEM_REACH` non-blank lines below
+          it (the technology the slide's paragraph is about), elsewhere nothing;
         * three or more consecutive lines of the same rank ≤ 3 (``（１）…（６）`` on a contents
           page) are a contents list, not the sections themselves.
         """
@@ -142,8 +142,12 @@ class HeadingIndex:
             if "." in num:
                 deeper_seen = True
             elif deeper_seen:
-                self.ranks[i], self.numbers[i] = ITEM_RANK, None
-                self.list_items[i] = True
+                outer = next((j for j in range(i - 1, -1, -1)
+                              if self.ranks[j] is not None and self.ranks[j] <= 2), None)
+                on_appendix = outer is not None and self.appendix[outer]
+                self.ranks[i] = ITEM_RANK if on_appendix else None
+                self.numbers[i] = None
+                self.list_items[i] = on_appendix
         nonblank = [i for i, (a, b) in enumerate(self.spans) if b > a]
         run: list[int] = []
         for i in nonblank + [None]:
