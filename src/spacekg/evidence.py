@@ -102,6 +102,7 @@ class HeadingIndex:
         self.spans: list[tuple[int, int]] = []
         self.numbers: list[str | None] = []
         self.appendix: list[bool] = []
+        self.list_items: list[bool] = []  # numbered list items (see _demote_lists)
         pos = 0
         for raw in text.split("\n"):
             self.line_starts.append(pos)
@@ -115,6 +116,7 @@ class HeadingIndex:
             num = NUMBERED.match(raw) if rank is not None else None
             self.numbers.append(num.group(1) if num else None)
             self.spans.append((s, min(s + len(stripped), s + HEADING_MAX)))
+            self.list_items.append(False)
             pos += len(raw) + 1
         self._demote_lists()
         self.nonblank: list[int] = []  # non-blank lines before each line
@@ -127,7 +129,9 @@ class HeadingIndex:
         """Numbered lines that are list items or a contents page are not headings.
 
         * ``N. text`` after a deeper numbered heading (``1.3.`` … then ``1. 火星表面環境技術``)
-          is an item of a list inside that section;
+          is an item of a list inside that section; on an appendix slide (参考：…) it heads,
+          like a ◆ item (:data:`ITEM_RANK`), at most :data:`ITEM_REACH` non-blank lines below
+          it (the technology the slide's paragraph is about), elsewhere nothing;
         * three or more consecutive lines of the same rank ≤ 3 (``（１）…（６）`` on a contents
           page) are a contents list, not the sections themselves.
         """
@@ -138,7 +142,12 @@ class HeadingIndex:
             if "." in num:
                 deeper_seen = True
             elif deeper_seen:
-                self.ranks[i] = self.numbers[i] = None
+                outer = next((j for j in range(i - 1, -1, -1)
+                              if self.ranks[j] is not None and self.ranks[j] <= 2), None)
+                on_appendix = outer is not None and self.appendix[outer]
+                self.ranks[i] = ITEM_RANK if on_appendix else None
+                self.numbers[i] = None
+                self.list_items[i] = on_appendix
         nonblank = [i for i, (a, b) in enumerate(self.spans) if b > a]
         run: list[int] = []
         for i in nonblank + [None]:
@@ -172,7 +181,8 @@ class HeadingIndex:
             if number and self.appendix[j]:
                 continue  # a numbered section is not part of the appendix slide before it
             a, b = self.spans[j]
-            paragraph = r is not None and (r >= 6 or (r >= ITEM_RANK and b - a > 40))
+            paragraph = r is not None and (r >= 6 or (r >= ITEM_RANK and b - a > 40)
+                                           or self.list_items[j])
             if paragraph and self.nonblank[i] - self.nonblank[j] > ITEM_REACH:
                 continue  # a ○ or ◼ paragraph heads its own continuation lines, not a slide
             if r is not None and r < limit:
