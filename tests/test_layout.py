@@ -134,6 +134,12 @@ def test_ingest_records_quote_the_fact_line_not_the_title(pipeline):
     assert all(r["subject"]["span"] is not None for r in recs if r["rule"] == "L-MIN-DATE")
     # the evidence keeps both passages: the title passage is still a Match of the fact
     assert any(m.subject_passage for m in a.matches)
+    # --draft quotes the same lines
+    from spacekg.extract.draft import draft_statements
+
+    title = MINUTES[:title_end]
+    drafted = [st for st in draft_statements(a, pipeline) if str(st.get("rule", "")).startswith("L-MIN-")]
+    assert drafted and all(st["quote"] != title for st in drafted)
 
 
 def test_press_header_and_infobox(pipeline):
