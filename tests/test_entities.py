@@ -65,6 +65,25 @@ def test_a_lexicon_name_is_never_new(pipeline):
     assert all(fold(n) not in keys for n in got)
 
 
+@pytest.mark.parametrize("text, parties", [
+    ("「与圧ローバによる月面探査に関する文部科学省と米航空宇宙局の実施取決め」が署名された。", {"mext", "nasa"}),
+    ("JAXAとCNESとの間の実施取決めに署名した。", {"jaxa", "cnes"}),
+    # negatives: the words before と are no organisations, or no と names two of them
+    ("月と火星の探査に関する協定を議論した。", set()),
+    ("国際宇宙ステーションの実施取決めが署名された。", set()),
+    ("JAXAと探査機の運用に関する協定を結んだ。", set()),
+])
+def test_agreement_name_gives_its_parties(pipeline, text, parties):
+    """E-SUFFIX-AGREEMENT: the parties an agreement's name gives before its kind are party to
+    it, only when every one is a known organisation or country."""
+    a, ents = found(pipeline, text)
+    party_to = pipeline.resolver.predicate("partyTo")
+    agreements = {pipeline.iris.res[e.id] for e in ents.values() if "Agreement" in e.classes}
+    got = {str(m.s).rsplit("/", 1)[-1] for m in a.matches if m.p == party_to and m.o in agreements}
+    assert got == parties
+    assert all(m.producer == "E-SUFFIX-AGREEMENT" for m in a.matches if m.p == party_to and m.o in agreements)
+
+
 def test_abbreviation_is_matched_everywhere_and_binds_rules(pipeline):
     """The abbreviation of a found name is a mention wherever it occurs, and the pattern rules
     bind it (planned launch of a new mission)."""

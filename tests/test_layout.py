@@ -116,6 +116,32 @@ def test_evidence_spans_show_the_fact(pipeline):
             assert any("第8回" in q for q in quotes) and any("【" in q for q in quotes)
 
 
+def test_ingest_records_quote_the_fact_line_not_the_title(pipeline):
+    """`ingest`'s record of a layout fact about the title's meeting quotes the line that gives
+    it (the attendee line, the 【speaker】 turn, the agenda item), never the title alone; the
+    title stays the subject's span and a second passage of the evidence."""
+    from spacekg.extract.facts import fact_records
+
+    a, _ = facts(pipeline, MINUTES)
+    recs = [r for r in fact_records(pipeline, a) if r["rule"].startswith("L-MIN-")]
+    title_end = MINUTES.index("\n", MINUTES.index("議事録"))
+    assert recs and all(r["span"][1] > title_end for r in recs)
+    member = [r for r in recs if r["rule"] == "L-MIN-MEMBER"]
+    assert {r["quote"].strip() for r in member} >= {"臨時委員 大河内 清【主査】", "専門委員 桐生 竜也"}
+    assert all("\n" not in r["quote"] for r in member)
+    meeting = [r for r in recs if r["rule"] == "L-MIN-SPEAKER"]
+    assert meeting and all(r["quote"].startswith("【") for r in meeting)
+    assert all(r["subject"]["span"] is not None for r in recs if r["rule"] == "L-MIN-DATE")
+    # the evidence keeps both passages: the title passage is still a Match of the fact
+    assert any(m.subject_passage for m in a.matches)
+    # --draft quotes the same lines
+    from spacekg.extract.draft import draft_statements
+
+    title = MINUTES[:title_end]
+    drafted = [st for st in draft_statements(a, pipeline) if str(st.get("rule", "")).startswith("L-MIN-")]
+    assert drafted and all(st["quote"] != title for st in drafted)
+
+
 def test_press_header_and_infobox(pipeline):
     text = ("2025年3月4日\n国立研究開発法人宇宙航空研究開発機構\n"
             "小型月着陸実証機の運用終了について\n\n本日、運用を終了しました。")

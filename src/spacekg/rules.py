@@ -101,6 +101,10 @@ class Match:
             flattened chart: the passage is the cell; see :mod:`spacekg.extract.charts`).
         table_headings: for a chart reading, ``(("caption" | "row" | "column", (start,
             end)), …)`` in the normalised text: the chart's title and the cell's headings.
+        subject_passage: True for the second passage of a layout fact whose subject a
+            title names: ``span`` is the title line, while another Match of the same fact
+            holds the line that gives the value (:meth:`spacekg.extract.layout.LayoutEngine
+            ._with_title`). The evidence keeps both passages; a review record quotes the line.
     """
 
     s: URIRef
@@ -111,6 +115,7 @@ class Match:
     qualifiers: frozenset = frozenset()
     reading: str = "text"
     table_headings: tuple = ()
+    subject_passage: bool = False
 
 
 def _compile(pattern: str) -> tuple[str, dict[str, list[str]], dict[str, str]]:

@@ -15,6 +15,7 @@ found by rules, not curated, with ``prov:wasGeneratedBy`` the discovery rule(s) 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal
@@ -106,7 +107,7 @@ class Extras:
                                            breaks=breaks)
         for ent in disc.entities.values():
             self.register(ent)
-        matches = discovery_facts(disc, self.resolver)
+        matches = discovery_facts(disc, self.resolver, self.finder.lookup, self.classes_of)
         minted = {}
         matches += self.layout.apply(text, disc.mentions, values, doc_iri, breaks, minted)
         read_lines = split_lines(text, lines(text), breaks)
@@ -186,9 +187,38 @@ def ner_spans(parsed) -> list[tuple[int, int, str]]:
     return [(*c.span(ent), ent.label_) for c in parsed.chunks for ent in c.doc.ents]
 
 
-def discovery_facts(disc: Discovery, resolver) -> list[Match]:
-    """Facts stated by the passage that names a found entity: a meeting's body (``heldBy``),
-    produced by the discovery rule that found it. (A person's role is stated by the layout
+PARTY_CLASSES = ("Organization", "Country")
+_AGREEMENT_TAIL = re.compile(r"^(?P<head>.+?)\s*(?:との間|間)?\s*の\s*(?P<tail>[^の]+)$")
+_TOPIC_CUT = re.compile(r".*(?:に関する|による|における|についての|に係る)\s*")
+
+
+def agreement_parties(name: str, lookup, classes_of) -> list[str]:
+    """The parties an agreement's name gives before its kind: 「(…に関する)XとYの実施取決め」,
+    「XとYとの間の協定」 → the lexicon ids of X and Y, when every one of them is a known
+    organisation or country; else ``[]`` (「月と火星の探査に関する協定」 names no party).
+
+    Args:
+        name: the agreement's name as printed (normalised).
+        lookup: name → lexicon id or None (:meth:`EntityFinder.lookup`).
+        classes_of: entity id → class names with superclasses.
+    """
+    m = _AGREEMENT_TAIL.match(name)
+    if not m:
+        return []
+    head = _TOPIC_CUT.sub("", m.group("head"))
+    parts = [p.strip(" 、") for p in head.split("と")]
+    if len(parts) < 2:
+        return []
+    ids = [lookup(p) for p in parts]
+    if not all(i and set(PARTY_CLASSES) & set(classes_of.get(i, [])) for i in ids):
+        return []
+    return list(dict.fromkeys(ids))
+
+
+def discovery_facts(disc: Discovery, resolver, lookup=None, classes_of=None) -> list[Match]:
+    """Facts stated by the passage that names a found entity, produced by the discovery rule
+    that found it: a meeting's body (``heldBy``); an agreement's parties named in it
+    (``partyTo``, :func:`agreement_parties`). (A person's role is stated by the layout
     rules that read it in its form, e.g. the attendance list of minutes.)"""
     out = []
     for ent in disc.entities.values():
@@ -196,14 +226,15 @@ def discovery_facts(disc: Discovery, resolver) -> list[Match]:
         rule = ent.rules[0]
         if ent.body:
             out.append(Match(s, resolver.predicate("heldBy"), resolver.iris.res[ent.body], ent.span, rule))
+        if lookup is not None and "Agreement" in ent.classes:
+            for party in agreement_parties(ent.ja, lookup, classes_of or {}):
+                out.append(Match(resolver.iris.res[party], resolver.predicate("partyTo"), s, ent.span, rule))
     return out
 
 
 def label_key(label: str) -> str:
     """The key under which two labels count as one name (as shapes/violations/
     shared-normalised-label.rq normalises them: case, white space, ・ and hyphens ignored)."""
-    import re
-
     return re.sub(r"[\s\u3000・･\-‐－]", "", label).lower()
 
 

@@ -114,6 +114,8 @@ def draft_statements(analysis, pipe, prefix: str | None = None) -> list[dict]:
         out.append(st)
     groups: dict[tuple, dict] = {}
     for m in analysis.matches:
+        if m.subject_passage:  # the title naming a layout fact's subject: the fact's line is quoted
+            continue
         s, e = norm.to_original(*m.span)
         key = (s, e, m.producer, tuple(sorted(m.qualifiers)))
         groups.setdefault(key, {"matches": [], "span": (s, e)})["matches"].append(m)

@@ -10,7 +10,9 @@ Each record::
 
 Spans are ``[start, end)`` code-point offsets into the original file. A subject's or
 object's ``span`` is the mention of that entity inside the fact's passage (the first one),
-or ``None`` when the passage names it only through a discourse rule (a dropped subject
+or, for a layout fact whose subject the title names, that mention in the title (the
+record's ``quote`` is the fact's own line, not the title); ``None`` when the passage names it
+only through a discourse rule (a dropped subject
 filled from an earlier topic) or a constant of the rule. A planned fact (qualifier
 ``planned``) carries ``as_of``: the document's date, the date as of which the plan is stated
 (:func:`spacekg.extract.discourse.document_date`).
@@ -51,13 +53,21 @@ def fact_records(pipe, analysis) -> list[dict]:
     out = []
     text = analysis.source.text
     as_of = document_date(analysis.source.meta, analysis.norm.text, analysis.values)
+    titles = {(m.s, m.p, m.o, m.producer, m.qualifiers): m.span
+              for m in analysis.matches if getattr(m, "subject_passage", False)}
     for m in analysis.matches:
+        if getattr(m, "subject_passage", False):
+            continue  # the title naming the subject: the record quotes the fact's own line
         s, e = analysis.norm.to_original(*m.span)
         if isinstance(m.o, Literal):
             obj = {"value": str(m.o), "datatype": str(m.o.datatype) if m.o.datatype else None}
         else:
             obj = _entity(pipe, analysis, m.o, m.span)
-        rec = {"subject": _entity(pipe, analysis, m.s, m.span), "predicate": str(m.p),
+        subj = _entity(pipe, analysis, m.s, m.span)
+        title = titles.get((m.s, m.p, m.o, m.producer, m.qualifiers))
+        if subj["span"] is None and title is not None:
+            subj = _entity(pipe, analysis, m.s, title)
+        rec = {"subject": subj, "predicate": str(m.p),
                "object": obj, "rule": m.producer, "quote": text[s:e], "span": [s, e],
                "qualifiers": sorted(m.qualifiers)}
         if "planned" in m.qualifiers:

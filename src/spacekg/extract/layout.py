@@ -335,7 +335,7 @@ class LayoutEngine:
             return [m]
         if title[1] <= m.span[0] and m.span[0] - title[1] <= NEAR:
             return [Match(m.s, m.p, m.o, (title[0], m.span[1]), m.producer, m.qualifiers)]
-        return [m, Match(m.s, m.p, m.o, title, m.producer, m.qualifiers)]
+        return [m, Match(m.s, m.p, m.o, title, m.producer, m.qualifiers, subject_passage=True)]
 
 
 def split_lines(text: str, all_lines, breaks) -> list:
