@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -274,18 +275,108 @@ def rule_facts(analysis: DocAnalysis) -> list[Fact]:
 
 @dataclass
 class BuildResult:
-    """The built dataset, the analyses and the report data."""
+    """The built graph, the analyses and the report data.
 
-    dataset: Dataset
+    Attributes:
+        core: rdflib ``Dataset`` of the named graphs held in memory — ontology, documents,
+            entities, stated, inferred — (and the empty graphs ``evidence`` and ``mentions``).
+        parts: per document (in corpus order) the file of its evidence and mentions quads,
+            sorted N-Quads lines (:class:`spacekg.nquads.PartStore`).
+        analyses, facts, pipeline: what the stages worked on.
+        timings: seconds per stage.
+        peaks: peak resident memory (MiB) during each stage (:func:`peak_memory_mib`).
+    """
+
+    core: Dataset
     analyses: list[DocAnalysis]
     facts: list[Fact]
     pipeline: Pipeline
     timings: dict[str, float]
+    parts: list[Path] = field(default_factory=list)
+    peaks: dict[str, float] = field(default_factory=dict)
+    workdir: Path | None = None
+    _merged: tuple | None = field(default=None, repr=False)
+    _materialised: bool = field(default=False, repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The whole graph as one rdflib ``Dataset``: :attr:`core` with every part parsed into
+        it (on first use). Memory grows with the corpus (about 1 KiB per quad): for tests and
+        small corpora; the build itself streams (:meth:`nquads`)."""
+        if not self._materialised:
+            for part in self.parts:
+                self.core.parse(str(part), format="nquads")
+            self._materialised = True
+        return self.core
+
+    def nquads(self) -> tuple[Path, Counter]:
+        """The whole graph as one sorted, duplicate-free N-Quads file (merged from the core
+        and the parts on first use, into :attr:`workdir`), and its number of quads per graph IRI.
+
+        Raises:
+            OSError: the work folder cannot be written.
+        """
+        if self._merged is None:
+            from spacekg.nquads import dataset_lines, merge_sorted
+
+            if self.workdir is None:
+                self.workdir = _workdir(self)
+            out = self.workdir / "merged.nq"
+            core = sorted(dataset_lines(self.core))
+            counts = merge_sorted([core] + ([] if self._materialised else list(self.parts)), out)
+            self._merged = (out, counts)
+        return self._merged
+
+
+def _workdir(owner) -> Path:
+    """A temporary folder deleted when ``owner`` is garbage-collected (or at exit)."""
+    import shutil
+    import tempfile
+    import weakref
+
+    path = Path(tempfile.mkdtemp(prefix="spacekg-build-"))
+    weakref.finalize(owner, shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def reset_peak_memory() -> None:
+    """Start a new peak-memory measurement for :func:`peak_memory_mib` (Linux: resets the
+    process's VmHWM through ``/proc/self/clear_refs``; elsewhere the peak stays the process's)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory (MiB) since the last :func:`reset_peak_memory` (Linux VmHWM), or
+    since the process started (``ru_maxrss``) where that is not available."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+#: bump when the form of a document's part changes (invalidates every cached part)
+PART_FORMAT = "1"
 
 
 def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
                   progress=None, reason: bool = True, curation: bool = True, cache=None) -> BuildResult:
     """Run the pipeline over the corpus and return the named graphs.
+
+    Memory: the core graphs (ontology, documents, entities, stated, inferred) are held in an
+    rdflib ``Dataset``; each document's evidence and mentions are written to its own file of
+    sorted N-Quads lines (see :class:`BuildResult`) and cached beside the extraction cache,
+    keyed by everything they are made from, so an unchanged document is neither analysed nor
+    described again.
 
     Args:
         paths: input folders (default: the repository).
@@ -295,7 +386,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         curation: load the curated statements of ``paths.curated``; ``False`` builds from the
             rules alone (benchmarks/bench_rule_coverage.py), leaving the files untouched.
         cache: an :class:`spacekg.cache.ExtractionCache` (``True``: the default folder) to
-            reuse the analyses of unchanged documents; ``None``: analyse every document.
+            reuse the analyses and parts of unchanged documents; ``None``: analyse every
+            document (parts go to a temporary folder).
 
     Raises:
         SpacekgError: a malformed input; the message names the file and line.
@@ -304,12 +396,16 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     iris = iris or IRIs()
     say = progress or (lambda msg: None)
     timings: dict[str, float] = {}
+    peaks: dict[str, float] = {}  # stage → peak resident memory (MiB) during it
     t0 = time.perf_counter()
+    reset_peak_memory()
     sources = load_sources(paths.sources)
     say(f"loaded {len(sources)} source documents")
     pipe = Pipeline.load(paths, iris, [s.id for s in sources])
     say(f"loaded ontology, {len(pipe.lexicon)} lexicon entries, {len(pipe.engine.rules)} rules")
     timings["load"] = time.perf_counter() - t0
+    peaks["load"] = peak_memory_mib()
+    reset_peak_memory()
 
     t = time.perf_counter()
     if cache is True:
@@ -323,6 +419,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         say(f"[{i}/{len(sources)}] {src.id}: {len(analyses[-1].mentions)} mentions, "
             f"{len(analyses[-1].matches)} rule matches")
     timings["extract"] = time.perf_counter() - t
+    peaks["extract"] = peak_memory_mib()
+    reset_peak_memory()
     if cache is not None:
         say(f"extraction cache: {cache.hits} documents reused, {cache.misses} analysed")
 
@@ -333,6 +431,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     facts = prune_subsumed_dates([f for a in analyses for f in rule_facts(a)] + curated)
     facts.sort(key=lambda f: (f.doc, f.start, f.end, f.producer, str(f.s), str(f.p), str(f.o)))
     timings["curate"] = time.perf_counter() - t
+    peaks["curate"] = peak_memory_mib()
+    reset_peak_memory()
 
     t = time.perf_counter()
     ds = Dataset()
@@ -358,12 +458,19 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         for text in describe_quantity_kinds(kinds, facts, pipe.ontology, g["entities"],
                                             str(paths.quantity_kinds)):
             log.warning("measured quantity not in %s: %s", paths.quantity_kinds.name, text)
-    attach_evidence(facts, {s.id: s.text for s in sources}, iris, g["stated"], g["evidence"],
-                    document_dates(g["documents"], iris, [s.id for s in sources]))
-    for a in analyses:
-        spans = [(*a.norm.to_original(m.start, m.end), m.entity) for m in a.mentions]
-        record_mentions(a.source.id, a.source.text, spans, iris, g["mentions"])
     timings["graph"] = time.perf_counter() - t
+    peaks["graph"] = peak_memory_mib()
+    reset_peak_memory()
+
+    t = time.perf_counter()
+    result = BuildResult(ds, analyses, facts, pipe, timings, peaks=peaks)
+    store = _part_store(cache, result)
+    dates = document_dates(g["documents"], iris, [s.id for s in sources])
+    result.parts = _parts(analyses, facts, dates, iris, store, g["stated"])
+    timings["evidence"] = time.perf_counter() - t
+    peaks["evidence"] = peak_memory_mib()
+    reset_peak_memory()
+    say(f"evidence and mentions: {store.hits} document parts reused, {store.misses} written")
 
     if reason:
         t = time.perf_counter()
@@ -375,8 +482,85 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
             say("reasoning (OWL 2 RL + domain rules)")
             reasoning.infer(ds, pipe.ontology, paths=paths)
         timings["reason"] = time.perf_counter() - t
+        peaks["reason"] = peak_memory_mib()
+        reset_peak_memory()
     timings["total"] = time.perf_counter() - t0
-    return BuildResult(ds, analyses, facts, pipe, timings)
+    return result
+
+
+def _by_doc(facts: list[Fact]) -> dict[str, list[Fact]]:
+    out: dict[str, list[Fact]] = {}
+    for f in facts:
+        out.setdefault(f.doc, []).append(f)
+    return out
+
+
+def _parts(analyses, facts, dates, iris, store, stated) -> list[Path]:
+    by_doc = _by_doc(facts)
+    known = {a.source.id for a in analyses}
+    orphans = sorted(d for d in by_doc if d not in known)
+    if orphans:  # load_curated refuses statements about documents outside the corpus
+        from spacekg.errors import SpacekgError
+
+        raise SpacekgError(f"facts of documents outside the corpus: {', '.join(orphans)}")
+    return [describe_document_part(a, by_doc.get(a.source.id, []), dates.get(a.source.id), iris,
+                                   store, stated) for a in analyses]
+
+
+def _part_store(cache, owner):
+    """Where the document parts go: beside the extraction cache, else a temporary folder."""
+    from spacekg.nquads import PartStore
+
+    if cache is not None and hasattr(cache, "dir"):
+        return PartStore(Path(cache.dir).parent / "graphs")
+    owner.workdir = _workdir(owner)
+    return PartStore(owner.workdir / "parts")
+
+
+def describe_document_part(analysis: DocAnalysis, facts: list[Fact], doc_date, iris: IRIs,
+                           store, stated) -> Path:
+    """Write one document's evidence (:func:`spacekg.evidence.attach_evidence`) and mentions
+    (:func:`spacekg.evidence.record_mentions`) as its part, unless the part for the same inputs
+    is already in ``store``; add its facts' triples to ``stated`` (mutated) either way.
+
+    The part's key is the SHA-256 of the part format, the code version, the base IRI, the
+    document (id and SHA-256 of its text), its date, its facts and its mention spans — all
+    that the two functions read.
+
+    Returns:
+        the part's file (sorted, unique N-Quads lines of ``graph/evidence`` and ``graph/mentions``).
+    """
+    from spacekg.cache import code_version
+    from spacekg.nquads import PartStore, dataset_lines
+
+    src = analysis.source
+    spans = [(*analysis.norm.to_original(m.start, m.end), m.entity) for m in analysis.mentions]
+    key = PartStore.key(PART_FORMAT, _code_version(code_version), iris.base, src.id, src.sha256,
+                        doc_date, facts, spans)
+    path = store.get(key)
+    if path is not None:
+        for f in facts:
+            stated.add((f.s, f.p, f.o))
+        return path
+    part = Dataset()
+    own_stated = part.graph(iris.graph["stated"])
+    evidence, mentions = part.graph(iris.graph["evidence"]), part.graph(iris.graph["mentions"])
+    attach_evidence(facts, {src.id: src.text}, iris, own_stated, evidence,
+                    {src.id: doc_date} if doc_date is not None else {})
+    record_mentions(src.id, src.text, spans, iris, mentions)
+    for triple in own_stated:
+        stated.add(triple)
+    return store.put(key, sorted(dataset_lines(part, {iris.graph["evidence"], iris.graph["mentions"]})))
+
+
+_CODE_VERSION: list[str] = []
+
+
+def _code_version(compute) -> str:
+    """:func:`spacekg.cache.code_version`, computed once per process."""
+    if not _CODE_VERSION:
+        _CODE_VERSION.append(compute())
+    return _CODE_VERSION[0]
 
 
 __all__ = ["build_dataset", "BuildResult", "Paths", "Pipeline"]
