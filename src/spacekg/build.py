@@ -281,7 +281,8 @@ class BuildResult:
         core: rdflib ``Dataset`` of the named graphs held in memory — ontology, documents,
             entities, stated, inferred — (and the empty graphs ``evidence`` and ``mentions``).
         parts: per document (in corpus order) the file of its evidence and mentions quads,
-            sorted N-Quads lines (:class:`spacekg.nquads.PartStore`).
+            sorted N-Quads lines, in ``part_store`` (:class:`spacekg.nquads.PartStore`: how
+            many were reused, how many written).
         analyses, facts, pipeline: what the stages worked on.
         timings: seconds per stage.
         peaks: peak resident memory (MiB) during each stage (:func:`peak_memory_mib`).
@@ -294,6 +295,7 @@ class BuildResult:
     timings: dict[str, float]
     parts: list[Path] = field(default_factory=list)
     peaks: dict[str, float] = field(default_factory=dict)
+    part_store: object = None
     workdir: Path | None = None
     _merged: tuple | None = field(default=None, repr=False)
     _materialised: bool = field(default=False, repr=False)
@@ -464,9 +466,9 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
 
     t = time.perf_counter()
     result = BuildResult(ds, analyses, facts, pipe, timings, peaks=peaks)
-    store = _part_store(cache, result)
+    store = result.part_store = _part_store(cache, result)
     dates = document_dates(g["documents"], iris, [s.id for s in sources])
-    result.parts = _parts(analyses, facts, dates, iris, store, g["stated"])
+    result.parts = _parts(analyses, facts, dates, iris, store, g["stated"], cache)
     timings["evidence"] = time.perf_counter() - t
     peaks["evidence"] = peak_memory_mib()
     reset_peak_memory()
@@ -495,7 +497,7 @@ def _by_doc(facts: list[Fact]) -> dict[str, list[Fact]]:
     return out
 
 
-def _parts(analyses, facts, dates, iris, store, stated) -> list[Path]:
+def _parts(analyses, facts, dates, iris, store, stated, cache=None) -> list[Path]:
     by_doc = _by_doc(facts)
     known = {a.source.id for a in analyses}
     orphans = sorted(d for d in by_doc if d not in known)
@@ -503,8 +505,10 @@ def _parts(analyses, facts, dates, iris, store, stated) -> list[Path]:
         from spacekg.errors import SpacekgError
 
         raise SpacekgError(f"facts of documents outside the corpus: {', '.join(orphans)}")
+    keyed = cache is not None and hasattr(cache, "key")
     return [describe_document_part(a, by_doc.get(a.source.id, []), dates.get(a.source.id), iris,
-                                   store, stated) for a in analyses]
+                                   store, stated, cache.key(a.source) if keyed else None)
+            for a in analyses]
 
 
 def _part_store(cache, owner):
@@ -514,18 +518,20 @@ def _part_store(cache, owner):
     if cache is not None and hasattr(cache, "dir"):
         return PartStore(Path(cache.dir).parent / "graphs")
     owner.workdir = _workdir(owner)
-    return PartStore(owner.workdir / "parts")
+    return PartStore(owner.workdir / "parts", persistent=False)
 
 
 def describe_document_part(analysis: DocAnalysis, facts: list[Fact], doc_date, iris: IRIs,
-                           store, stated) -> Path:
+                           store, stated, analysis_key: str | None = None) -> Path:
     """Write one document's evidence (:func:`spacekg.evidence.attach_evidence`) and mentions
     (:func:`spacekg.evidence.record_mentions`) as its part, unless the part for the same inputs
     is already in ``store``; add its facts' triples to ``stated`` (mutated) either way.
 
     The part's key is the SHA-256 of the part format, the code version, the base IRI, the
     document (id and SHA-256 of its text), its date, its facts and its mention spans — all
-    that the two functions read.
+    that the two functions read. With ``analysis_key`` (the extraction cache's key of the
+    analysis, which determines its rule facts and mentions) the rule facts and mentions are
+    represented by that key, and only the other facts (curated) are hashed.
 
     Returns:
         the part's file (sorted, unique N-Quads lines of ``graph/evidence`` and ``graph/mentions``).
@@ -534,9 +540,17 @@ def describe_document_part(analysis: DocAnalysis, facts: list[Fact], doc_date, i
     from spacekg.nquads import PartStore, dataset_lines
 
     src = analysis.source
-    spans = [(*analysis.norm.to_original(m.start, m.end), m.entity) for m in analysis.mentions]
-    key = PartStore.key(PART_FORMAT, _code_version(code_version), iris.base, src.id, src.sha256,
-                        doc_date, facts, spans)
+
+    def mention_spans():
+        return [(*analysis.norm.to_original(m.start, m.end), m.entity) for m in analysis.mentions]
+
+    spans = mention_spans() if analysis_key is None else None
+    if analysis_key is not None:
+        key = PartStore.key(PART_FORMAT, _code_version(code_version), iris.base, src.id, src.sha256,
+                            doc_date, analysis_key, [f for f in facts if f.producer[0] != "rule"])
+    else:
+        key = PartStore.key(PART_FORMAT, _code_version(code_version), iris.base, src.id, src.sha256,
+                            doc_date, facts, spans)
     path = store.get(key)
     if path is not None:
         for f in facts:
@@ -547,7 +561,7 @@ def describe_document_part(analysis: DocAnalysis, facts: list[Fact], doc_date, i
     evidence, mentions = part.graph(iris.graph["evidence"]), part.graph(iris.graph["mentions"])
     attach_evidence(facts, {src.id: src.text}, iris, own_stated, evidence,
                     {src.id: doc_date} if doc_date is not None else {})
-    record_mentions(src.id, src.text, spans, iris, mentions)
+    record_mentions(src.id, src.text, spans if spans is not None else mention_spans(), iris, mentions)
     for triple in own_stated:
         stated.add(triple)
     return store.put(key, sorted(dataset_lines(part, {iris.graph["evidence"], iris.graph["mentions"]})))

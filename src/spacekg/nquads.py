@@ -254,13 +254,17 @@ class PartStore:
             ``<cache>/graphs``, so an unchanged document's part is reused by the next build;
             without it a temporary folder of the build.
 
+        persistent: the folder outlives the build (a cache), so results derived from the parts
+            (the SHACL results of each document) may be stored beside it.
+
     Attributes:
         hits, misses: parts reused / written since creation.
         used: keys asked for since creation (see :meth:`prune`).
     """
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, persistent: bool = True):
         self.dir = Path(directory)
+        self.persistent = persistent
         self.hits = self.misses = 0
         self.used: set[str] = set()
 
