@@ -537,7 +537,7 @@ def describe_document_part(analysis: DocAnalysis, facts: list[Fact], doc_date, i
         the part's file (sorted, unique N-Quads lines of ``graph/evidence`` and ``graph/mentions``).
     """
     from spacekg.cache import code_version
-    from spacekg.nquads import PartStore, dataset_lines
+    from spacekg.nquads import PartStore, TripleSet, triple_lines
 
     src = analysis.source
 
@@ -556,15 +556,17 @@ def describe_document_part(analysis: DocAnalysis, facts: list[Fact], doc_date, i
         for f in facts:
             stated.add((f.s, f.p, f.o))
         return path
-    part = Dataset()
-    own_stated = part.graph(iris.graph["stated"])
-    evidence, mentions = part.graph(iris.graph["evidence"]), part.graph(iris.graph["mentions"])
+    own_stated, evidence, mentions = TripleSet(), TripleSet(), TripleSet()
     attach_evidence(facts, {src.id: src.text}, iris, own_stated, evidence,
                     {src.id: doc_date} if doc_date is not None else {})
     record_mentions(src.id, src.text, spans if spans is not None else mention_spans(), iris, mentions)
     for triple in own_stated:
         stated.add(triple)
-    return store.put(key, sorted(dataset_lines(part, {iris.graph["evidence"], iris.graph["mentions"]})))
+    iri_text: dict = {}
+    obj_text: dict = {}
+    lines = triple_lines(evidence, iris.graph["evidence"], iri_text, obj_text)
+    lines |= triple_lines(mentions, iris.graph["mentions"], iri_text, obj_text)
+    return store.put(key, sorted(lines))
 
 
 _CODE_VERSION: list[str] = []
