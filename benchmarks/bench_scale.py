@@ -49,14 +49,22 @@ from spacekg.publish import publish
 root, cache_dir, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 paths, iris = Paths(root), IRIs()
 t0 = time.perf_counter()
+
+def log(msg):  # progress on stderr, so a run stopped early still shows how far each stage got
+    rss = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+    print(f"  [{time.perf_counter() - t0:7.1f} s {rss:6.0f} MiB] {msg}", file=sys.stderr, flush=True)
+
 cache = ExtractionCache(cache_dir, inputs_fingerprint(paths))
-result = build_dataset(paths, iris, cache=cache, reason=True)
+result = build_dataset(paths, iris, cache=cache, reason=True, progress=log)
+log(f"build stages: {json.dumps({k: round(v, 1) for k, v in result.timings.items()})} "
+    f"peak MiB {json.dumps({k: round(v) for k, v in result.peaks.items()})}")
 stages = {k: v for k, v in result.timings.items() if k != "total"}
 mem = dict(result.peaks)
 steps = iter(["shapes", "queries", "consistency"])
 
 def measured(msg):  # validate_dataset reports once after each of its steps, in this order
-    if msg.startswith("SHACL partition"):
+    log(msg)
+    if msg.startswith("SHACL ") and not msg.startswith("SHACL:"):
         return
     step = next(steps, None)
     if step:
@@ -71,6 +79,7 @@ t = time.perf_counter()
 data = publish(result, out)
 stages["publish"] = time.perf_counter() - t
 mem["publish"] = peak_memory_mib()
+log(f"published in {stages['publish']:.1f} s")
 print(json.dumps({"wall": time.perf_counter() - t0, "stages": stages, "peak_mib": mem,
                   "docs": len(result.analyses), "quads": data["triples"],
                   "hits": cache.hits, "misses": cache.misses, "conforms": report.conforms,
@@ -115,10 +124,11 @@ def set_documents(repo: Path, n: int) -> None:
 
 def run_build(repo: Path, cache: Path, out: Path) -> dict:
     env = dict(os.environ, SPACEKG_ROOT=str(repo), PYTHONPATH=str(ROOT / "src"))
+    # stdout (the figures) captured; stderr (progress, warnings) passed through to ours
     proc = subprocess.run([sys.executable, "-c", CHILD, str(repo), str(cache), str(out)],
-                          capture_output=True, text=True, env=env)
+                          stdout=subprocess.PIPE, text=True, env=env)
     if proc.returncode:
-        raise RuntimeError(f"build failed: {proc.stderr[-3000:]}")
+        raise RuntimeError(f"build failed (exit {proc.returncode}; its stderr is above)")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
