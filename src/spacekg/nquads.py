@@ -31,7 +31,7 @@ from rdflib import BNode, Literal
 #: at most this many files are open at once in a merge (the rest merged in rounds)
 FAN_IN = 128
 #: lines sorted in memory per run of :func:`sorted_unique_lines`
-RUN_LINES = 500_000
+RUN_LINES = 250_000
 
 
 def term_nt(term) -> str:

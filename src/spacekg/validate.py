@@ -799,7 +799,9 @@ def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress
         shapes = load_shapes(folder, iris)
         ext = ROOT / "ontology" / "extensions.ttl"
         extensions = _rebased(ext.read_text(encoding="utf-8"), iris) if ext.exists() else ""
-        digest = hashlib.sha256(iris.base.encode())
+        from spacekg.cache import code_version
+
+        digest = hashlib.sha256(f"{iris.base}\0{code_version()}\0".encode())
         for f in sorted(Path(folder).glob("*.ttl")):
             digest.update(f.read_bytes())
         digest.update(extensions.encode())
