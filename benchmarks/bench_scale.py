@@ -4,16 +4,15 @@ For the corpus and for generated corpora of N documents (renamed copies of the r
 cycling through them, as bench_build.py makes), each in a fresh process:
 
 * a cold build (empty extraction cache): time of every stage — load, extract, curate,
-  graph, reason, SHACL shapes, violation queries, OWL 2 DL consistency (HermiT), publish
-  (N-Quads, TriG, Turtle, JSON-LD, report) — and the process's peak resident memory at the
-  end of each group of stages (ru_maxrss only grows, so each figure is the peak so far);
+  graph (core graphs), evidence (per-document parts), reason, SHACL shapes, violation queries,
+  OWL 2 DL consistency (HermiT), publish (N-Quads, TriG, Turtle, JSON-LD, report) — and the
+  peak resident memory during each stage (Linux VmHWM, reset between stages);
 * adding one document to that built corpus (the same cache): the same figures.
 
-With ``--stores``, the build of the largest size is then loaded into Virtuoso Open Source
-(``spacekg publish`` through its Graph Store, and its own bulk loader) and into the embedded
-store (``spacekg serve``), and the endpoint's throughput is measured on both with the query mix
-of bench_sparql.py (closed loop, ``--concurrency`` clients, ``--duration`` seconds each):
-``spacekg serve`` embedded, and ``spacekg serve --store-url`` over Virtuoso.
+HOOK: with ``--stores``, the build of the largest size is handed to
+benchmarks/store_throughput.py (``measure(build_dir, duration=…, concurrency=…)``, written
+separately), which loads it into Virtuoso and the embedded store and prints the endpoint's
+throughput with the query mix of bench_sparql.py; without that module ``--stores`` says so.
 
 Usage: python benchmarks/bench_scale.py [--sizes corpus,10,100,1000] [--stores]
        [--duration 10] [--concurrency 1,4] [--json out.json]
@@ -26,12 +25,10 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
@@ -41,32 +38,48 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(ROOT / "tests" / "server"))
 
 CHILD = r"""
-import json, resource, sys, time
+import json, sys, time
 from pathlib import Path
-from spacekg.build import Paths, build_dataset
+from spacekg.build import Paths, build_dataset, peak_memory_mib, reset_peak_memory
 from spacekg.cache import ExtractionCache, inputs_fingerprint
 from spacekg.config import IRIs
 from spacekg import validate
 from spacekg.publish import publish
 
-def peak():
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
 root, cache_dir, out = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
 paths, iris = Paths(root), IRIs()
 t0 = time.perf_counter()
+
+def log(msg):  # progress on stderr, so a run stopped early still shows how far each stage got
+    rss = int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+    print(f"  [{time.perf_counter() - t0:7.1f} s {rss:6.0f} MiB] {msg}", file=sys.stderr, flush=True)
+
 cache = ExtractionCache(cache_dir, inputs_fingerprint(paths))
-result = build_dataset(paths, iris, cache=cache, reason=True)
+result = build_dataset(paths, iris, cache=cache, reason=True, progress=log)
+log(f"build stages: {json.dumps({k: round(v, 1) for k, v in result.timings.items()})} "
+    f"peak MiB {json.dumps({k: round(v) for k, v in result.peaks.items()})}")
 stages = {k: v for k, v in result.timings.items() if k != "total"}
-mem = {"build": peak()}
-report = validate.validate_dataset(result.dataset, iris, consistency=True)
-stages.update({"shapes": report.timings.get("shapes", 0), "queries": report.timings.get("queries", 0),
-               "consistency": report.timings.get("consistency", 0)})
-mem["validate"] = peak()
+mem = dict(result.peaks)
+steps = iter(["shapes", "queries", "consistency"])
+
+def measured(msg):  # validate_dataset reports once after each of its steps, in this order
+    log(msg)
+    if msg.startswith("SHACL ") and not msg.startswith("SHACL:"):
+        return
+    step = next(steps, None)
+    if step:
+        mem[step] = peak_memory_mib()
+        reset_peak_memory()
+
+reset_peak_memory()
+report = validate.validate_dataset(result, iris, consistency=True, progress=measured)
+stages.update({k: report.timings.get(k, 0) for k in ("shapes", "queries", "consistency")})
+reset_peak_memory()
 t = time.perf_counter()
 data = publish(result, out)
 stages["publish"] = time.perf_counter() - t
-mem["publish"] = peak()
+mem["publish"] = peak_memory_mib()
+log(f"published in {stages['publish']:.1f} s")
 print(json.dumps({"wall": time.perf_counter() - t0, "stages": stages, "peak_mib": mem,
                   "docs": len(result.analyses), "quads": data["triples"],
                   "hits": cache.hits, "misses": cache.misses, "conforms": report.conforms,
@@ -74,7 +87,8 @@ print(json.dumps({"wall": time.perf_counter() - t0, "stages": stages, "peak_mib"
                   "shacl_engine": validate.shacl_engine()}))
 """
 
-STAGES = ["load", "extract", "curate", "graph", "reason", "shapes", "queries", "consistency", "publish"]
+STAGES = ["load", "extract", "curate", "graph", "evidence", "reason", "shapes", "queries", "consistency",
+          "publish"]
 
 
 def make_corpus(n: int | None, dest: Path) -> Path:
@@ -110,68 +124,40 @@ def set_documents(repo: Path, n: int) -> None:
 
 def run_build(repo: Path, cache: Path, out: Path) -> dict:
     env = dict(os.environ, SPACEKG_ROOT=str(repo), PYTHONPATH=str(ROOT / "src"))
+    # stdout (the figures) captured; stderr (progress, warnings) passed through to ours
     proc = subprocess.run([sys.executable, "-c", CHILD, str(repo), str(cache), str(out)],
-                          capture_output=True, text=True, env=env)
+                          stdout=subprocess.PIPE, text=True, env=env)
     if proc.returncode:
-        raise RuntimeError(f"build failed: {proc.stderr[-3000:]}")
+        raise RuntimeError(f"build failed (exit {proc.returncode}; its stderr is above)")
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def show(case: str, r: dict) -> None:
-    st = r["stages"]
-    print(f"{case:<22} {r['docs']:>5} {r['quads']:>9} {r['wall']:>8.1f} "
+    st, mem = r["stages"], r["peak_mib"]
+    print(f"{case:<16} {r['docs']:>5} {r['quads']:>9} {r['wall']:>7.1f} "
           + " ".join(f"{st.get(k, 0):>7.1f}" for k in STAGES)
-          + f"   peak MiB build/validate/publish {r['peak_mib']['build']:.0f}/{r['peak_mib']['validate']:.0f}/"
-            f"{r['peak_mib']['publish']:.0f}  cache {r['hits']} hit {r['misses']} miss"
-          + ("" if r["conforms"] else "  DOES NOT CONFORM"), flush=True)
+          + f"  cache {r['hits']} hit {r['misses']} miss" + ("" if r["conforms"] else "  DOES NOT CONFORM"))
+    print(f"{'  peak MiB':<16} {'':>5} {'':>9} {max(mem.values()):>7.0f} "
+          + " ".join(f"{mem.get(k, 0):>7.0f}" for k in STAGES), flush=True)
 
 
-def measure_stores(nq: Path, work: Path, duration: float, concurrency: list[int]) -> list[dict]:
-    """Load ``nq`` into Virtuoso and the embedded store; the endpoint's throughput on both."""
-    from bench_sparql import Server, free_port, run_load, sample_parameters, start_spacekg, summarise
-    from store_servers import VIRTUOSO, VirtuosoServer
+def measure_stores(build_dir: Path, args) -> object:
+    """``--stores``: load the build in ``build_dir`` into Virtuoso and the embedded store and
+    print the endpoint's throughput (SPARQL mix and browser pages) through ``spacekg serve``.
 
-    out = []
-    servers = {}
-    virt = None
+    The measurement is :func:`store_throughput.measure` (benchmarks/store_throughput.py); returns
+    its dict, or None when the module is missing.
+    """
     try:
-        t = time.perf_counter()
-        servers["embedded"] = start_spacekg(nq, work, cache_mb=0)
-        print(f"embedded store: loaded and serving in {time.perf_counter() - t:.1f} s", flush=True)
-        if VIRTUOSO is None:
-            print("Virtuoso: skipped (virtuoso-t absent: apt-get install virtuoso-opensource)")
-        else:
-            virt = VirtuosoServer(work / "virtuoso", memory_mib=1024)
-            t = time.perf_counter()
-            virt.bulk_load(nq)
-            print(f"Virtuoso: bulk loader (ld_dir + rdf_loader_run + checkpoint) into an empty database "
-                  f"{time.perf_counter() - t:.1f} s", flush=True)
-            t = time.perf_counter()  # then publish replaces every graph (and records what it wrote)
-            subprocess.run([sys.executable, "-m", "spacekg", "publish", "--quiet", "--store-url", virt.sparql,
-                            "--graph-store", virt.graph_store, "--build-dir", str(nq.parent)], check=True)
-            print(f"Virtuoso: spacekg publish (Graph Store, replacing every graph) "
-                  f"{time.perf_counter() - t:.1f} s", flush=True)
-            port = free_port()
-            servers["virtuoso"] = Server(
-                "spacekg-virtuoso", [sys.executable, "-m", "spacekg", "serve", "--port", str(port),
-                                     "--store-url", virt.sparql, "--cache-mb", "0"],
-                port, "/sparql", work)
-        rnd = random.Random(11)
-        params = sample_parameters(servers["embedded"], rnd)
-        for c in concurrency:
-            for name, srv in servers.items():
-                rss0 = srv.rss_mib()
-                r = summarise([run_load(srv, params, c, duration, 1.0, 11)], rss0, srv.rss_mib())
-                r.update(store=name, concurrency=c)
-                out.append(r)
-                print(f"spacekg serve / {name:<9} c={c:<2d} {r['qps']:7.1f} q/s  p50 {r['p50_ms']:7.1f} ms  "
-                      f"p99 {r['p99_ms']:8.1f} ms  errors {r['errors']}", flush=True)
-    finally:
-        for srv in servers.values():
-            srv.stop()
-        if virt is not None:
-            virt.stop()
-    return out
+        import store_throughput
+    except ImportError:
+        print("--stores: benchmarks/store_throughput.py is not in this tree; store throughput not measured")
+        return None
+    fn = getattr(store_throughput, "measure", None)
+    if fn is None:
+        print("--stores: store_throughput has no measure(build_dir, …); store throughput not measured")
+        return None
+    return fn(build_dir, duration=args.duration, concurrency=[int(c) for c in args.concurrency.split(",")])
 
 
 def main(argv=None) -> list:
@@ -185,9 +171,9 @@ def main(argv=None) -> list:
     args = ap.parse_args(argv)
     os.environ["PYTHONPATH"] = str(ROOT / "src")  # the servers and builds run this tree's code
     results: list = []
-    print(f"{'case':<22} {'docs':>5} {'quads':>9} {'wall s':>8} " + " ".join(f"{k[:7]:>7}" for k in STAGES))
+    print(f"{'case':<16} {'docs':>5} {'quads':>9} {'wall s':>7} " + " ".join(f"{k[:7]:>7}" for k in STAGES))
     tmp = Path(tempfile.mkdtemp(prefix="spacekg-scale-"))
-    last_nq = None
+    last_out = None
     try:
         for size in args.sizes.split(","):
             n = None if size == "corpus" else int(size)
@@ -196,19 +182,14 @@ def main(argv=None) -> list:
             cold = run_build(repo, cache, tmp / f"out-{size}")
             show(f"{size}: cold", cold)
             results.append({"case": "cold", "size": size, **cold})
-            last_nq = tmp / f"out-{size}" / "spacekg.nq"
+            last_out = tmp / f"out-{size}"
             if not args.no_add:
                 set_documents(repo, cold["docs"] + 1)
                 add = run_build(repo, cache, tmp / f"out-{size}-add")
                 show(f"{size}: add one", add)
                 results.append({"case": "add one", "size": size, **add})
-        if args.stores and last_nq is not None:
-            work = tmp / "stores"
-            data = work / "data"
-            data.mkdir(parents=True)
-            shutil.copy(last_nq, data / "spacekg.nq")
-            results.append({"stores": measure_stores(data / "spacekg.nq", work, args.duration,
-                                                     [int(c) for c in args.concurrency.split(",")])})
+        if args.stores and last_out is not None:
+            results.append({"stores": measure_stores(last_out, args)})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.json:

@@ -120,3 +120,32 @@ def test_cached_document_keeps_its_new_entities(repo, tmp_path):
     again, c = warm(repo, cache_dir)
     assert (c.hits, c.misses) == (len(entries), 0)
     assert again == first == cold(repo)
+
+
+def test_document_parts_are_reused_and_merged(repo, tmp_path):
+    """Each document's evidence and mentions are a part of sorted N-Quads lines, cached: adding
+    a document writes one part, and the merged N-Quads of the build (what is published) equal
+    the whole graph sorted."""
+    paths = Paths(repo)
+    cache_dir = tmp_path / "cache"
+    first = build_dataset(paths, IRIs(), reason=False, cache=ExtractionCache(cache_dir, inputs_fingerprint(paths)))
+    n = len(manifest(repo))
+    assert (first.part_store.hits, first.part_store.misses) == (0, n)
+    merged, counts = first.nquads()
+    text = merged.read_text(encoding="utf-8")
+    assert text == sorted_nquads(first.dataset)
+    assert sum(counts.values()) == text.count("\n")
+    assert counts[str(IRIs().graph["evidence"])] > 0 and counts[str(IRIs().graph["mentions"])] > 0
+    for part in first.parts:  # a part holds evidence and mentions only, sorted, each line once
+        lines = part.read_text(encoding="utf-8").splitlines()
+        assert lines == sorted(set(lines))
+        assert {ln.rsplit(" ", 2)[1] for ln in lines} <= {f"<{IRIs().graph['evidence']}>",
+                                                          f"<{IRIs().graph['mentions']}>"}
+
+    entries = manifest(repo)
+    new = dict(next(e for e in entries if e["id"] == DOC), id=f"{DOC}-copy", file=f"{DOC}-copy.txt")
+    shutil.copy(repo / "data/sources" / f"{DOC}.txt", repo / "data/sources" / new["file"])
+    write_manifest(repo, entries + [new])
+    added = build_dataset(paths, IRIs(), reason=False, cache=ExtractionCache(cache_dir, inputs_fingerprint(paths)))
+    assert (added.part_store.hits, added.part_store.misses) == (n, 1)
+    assert added.nquads()[0].read_text(encoding="utf-8") == cold(repo)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,6 +121,7 @@ class Pipeline:
         Raises:
             SpacekgError: any malformed input (file and line named).
         """
+        snapshot_entry_points()
         ontology = load_ontology(paths.ontology, iris)
         lexicon = load_lexicon(paths.lexicon, ontology)
         classes_of = {eid: sorted(set().union(*(ontology.superclasses.get(c, {c}) for c in e.classes)))
@@ -178,6 +180,27 @@ class Pipeline:
         doc_date = document_date(source.meta, norm.text, values)
         anchored = anchor_values(norm.text, values, doc_date)
         return self.syntax.apply(parsed, mentions, anchored, doc_date)
+
+
+def snapshot_entry_points() -> None:
+    """Make the package entry points that ``catalogue`` registries look up a per-group
+    snapshot, taken once per process.
+
+    spaCy's ``DocBin.get_docs`` (reading a cached GiNZA parse) calls ``srsly.msgpack_loads``
+    once per parsed chunk, and each call asks ``catalogue`` for the msgpack encoders and
+    decoders, which scans every installed package's entry points (about 3 ms in this
+    environment; 35% of a cached document's analysis). ``catalogue`` accepts a mapping
+    group → entry points in place of the scan; the snapshot holds the same entry points as
+    long as no package is installed while the process runs.
+    """
+    try:
+        import catalogue
+    except ImportError:
+        return
+    eps = catalogue.AVAILABLE_ENTRY_POINTS
+    if isinstance(eps, dict) or not hasattr(eps, "select") or not hasattr(eps, "groups"):
+        return
+    catalogue.AVAILABLE_ENTRY_POINTS = {group: list(eps.select(group=group)) for group in eps.groups}
 
 
 def _load_extras(paths: Paths, pipe: Pipeline):
@@ -276,18 +299,110 @@ def rule_facts(analysis: DocAnalysis) -> list[Fact]:
 
 @dataclass
 class BuildResult:
-    """The built dataset, the analyses and the report data."""
+    """The built graph, the analyses and the report data.
 
-    dataset: Dataset
+    Attributes:
+        core: rdflib ``Dataset`` of the named graphs held in memory — ontology, documents,
+            entities, stated, inferred — (and the empty graphs ``evidence`` and ``mentions``).
+        parts: per document (in corpus order) the file of its evidence and mentions quads,
+            sorted N-Quads lines, in ``part_store`` (:class:`spacekg.nquads.PartStore`: how
+            many were reused, how many written).
+        analyses, facts, pipeline: what the stages worked on.
+        timings: seconds per stage.
+        peaks: peak resident memory (MiB) during each stage (:func:`peak_memory_mib`).
+    """
+
+    core: Dataset
     analyses: list[DocAnalysis]
     facts: list[Fact]
     pipeline: Pipeline
     timings: dict[str, float]
+    parts: list[Path] = field(default_factory=list)
+    peaks: dict[str, float] = field(default_factory=dict)
+    part_store: object = None
+    workdir: Path | None = None
+    _merged: tuple | None = field(default=None, repr=False)
+    _materialised: bool = field(default=False, repr=False)
+
+    @property
+    def dataset(self) -> Dataset:
+        """The whole graph as one rdflib ``Dataset``: :attr:`core` with every part parsed into
+        it (on first use). Memory grows with the corpus (about 1 KiB per quad): for tests and
+        small corpora; the build itself streams (:meth:`nquads`)."""
+        if not self._materialised:
+            for part in self.parts:
+                self.core.parse(str(part), format="nquads")
+            self._materialised = True
+        return self.core
+
+    def nquads(self) -> tuple[Path, Counter]:
+        """The whole graph as one sorted, duplicate-free N-Quads file (merged from the core
+        and the parts on first use, into :attr:`workdir`), and its number of quads per graph IRI.
+
+        Raises:
+            OSError: the work folder cannot be written.
+        """
+        if self._merged is None:
+            from spacekg.nquads import dataset_lines, merge_sorted
+
+            if self.workdir is None:
+                self.workdir = _workdir(self)
+            out = self.workdir / "merged.nq"
+            core = sorted(dataset_lines(self.core))
+            counts = merge_sorted([core] + ([] if self._materialised else list(self.parts)), out)
+            self._merged = (out, counts)
+        return self._merged
+
+
+def _workdir(owner) -> Path:
+    """A temporary folder deleted when ``owner`` is garbage-collected (or at exit)."""
+    import shutil
+    import tempfile
+    import weakref
+
+    path = Path(tempfile.mkdtemp(prefix="spacekg-build-"))
+    weakref.finalize(owner, shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
+def reset_peak_memory() -> None:
+    """Start a new peak-memory measurement for :func:`peak_memory_mib` (Linux: resets the
+    process's VmHWM through ``/proc/self/clear_refs``; elsewhere the peak stays the process's)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def peak_memory_mib() -> float:
+    """Peak resident memory (MiB) since the last :func:`reset_peak_memory` (Linux VmHWM), or
+    since the process started (``ru_maxrss``) where that is not available."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+#: bump when the form of a document's part changes (invalidates every cached part)
+PART_FORMAT = "1"
 
 
 def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
                   progress=None, reason: bool = True, curation: bool = True, cache=None) -> BuildResult:
     """Run the pipeline over the corpus and return the named graphs.
+
+    Memory: the core graphs (ontology, documents, entities, stated, inferred) are held in an
+    rdflib ``Dataset``; each document's evidence and mentions are written to its own file of
+    sorted N-Quads lines (see :class:`BuildResult`) and cached beside the extraction cache,
+    keyed by everything they are made from, so an unchanged document is neither analysed nor
+    described again.
 
     Args:
         paths: input folders (default: the repository).
@@ -297,7 +412,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         curation: load the curated statements of ``paths.curated``; ``False`` builds from the
             rules alone (benchmarks/bench_rule_coverage.py), leaving the files untouched.
         cache: an :class:`spacekg.cache.ExtractionCache` (``True``: the default folder) to
-            reuse the analyses of unchanged documents; ``None``: analyse every document.
+            reuse the analyses and parts of unchanged documents; ``None``: analyse every
+            document (parts go to a temporary folder).
 
     Raises:
         SpacekgError: a malformed input; the message names the file and line.
@@ -306,12 +422,16 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     iris = iris or IRIs()
     say = progress or (lambda msg: None)
     timings: dict[str, float] = {}
+    peaks: dict[str, float] = {}  # stage → peak resident memory (MiB) during it
     t0 = time.perf_counter()
+    reset_peak_memory()
     sources = load_sources(paths.sources)
     say(f"loaded {len(sources)} source documents")
     pipe = Pipeline.load(paths, iris, [s.id for s in sources])
     say(f"loaded ontology, {len(pipe.lexicon)} lexicon entries, {len(pipe.engine.rules)} rules")
     timings["load"] = time.perf_counter() - t0
+    peaks["load"] = peak_memory_mib()
+    reset_peak_memory()
 
     t = time.perf_counter()
     if cache is True:
@@ -325,6 +445,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         say(f"[{i}/{len(sources)}] {src.id}: {len(analyses[-1].mentions)} mentions, "
             f"{len(analyses[-1].matches)} rule matches")
     timings["extract"] = time.perf_counter() - t
+    peaks["extract"] = peak_memory_mib()
+    reset_peak_memory()
     if cache is not None:
         say(f"extraction cache: {cache.hits} documents reused, {cache.misses} analysed")
 
@@ -335,6 +457,8 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
     facts = prune_subsumed_dates([f for a in analyses for f in rule_facts(a)] + curated)
     facts.sort(key=lambda f: (f.doc, f.start, f.end, f.producer, str(f.s), str(f.p), str(f.o)))
     timings["curate"] = time.perf_counter() - t
+    peaks["curate"] = peak_memory_mib()
+    reset_peak_memory()
 
     t = time.perf_counter()
     ds = Dataset()
@@ -360,12 +484,19 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
         for text in describe_quantity_kinds(kinds, facts, pipe.ontology, g["entities"],
                                             str(paths.quantity_kinds)):
             log.warning("measured quantity not in %s: %s", paths.quantity_kinds.name, text)
-    attach_evidence(facts, {s.id: s.text for s in sources}, iris, g["stated"], g["evidence"],
-                    document_dates(g["documents"], iris, [s.id for s in sources]))
-    for a in analyses:
-        spans = [(*a.norm.to_original(m.start, m.end), m.entity) for m in a.mentions]
-        record_mentions(a.source.id, a.source.text, spans, iris, g["mentions"])
     timings["graph"] = time.perf_counter() - t
+    peaks["graph"] = peak_memory_mib()
+    reset_peak_memory()
+
+    t = time.perf_counter()
+    result = BuildResult(ds, analyses, facts, pipe, timings, peaks=peaks)
+    store = result.part_store = _part_store(cache, result)
+    dates = document_dates(g["documents"], iris, [s.id for s in sources])
+    result.parts = _parts(analyses, facts, dates, iris, store, g["stated"], cache)
+    timings["evidence"] = time.perf_counter() - t
+    peaks["evidence"] = peak_memory_mib()
+    reset_peak_memory()
+    say(f"evidence and mentions: {store.hits} document parts reused, {store.misses} written")
 
     if reason:
         t = time.perf_counter()
@@ -377,8 +508,99 @@ def build_dataset(paths: Paths | None = None, iris: IRIs | None = None, *,
             say("reasoning (OWL 2 RL + domain rules)")
             reasoning.infer(ds, pipe.ontology, paths=paths)
         timings["reason"] = time.perf_counter() - t
+        peaks["reason"] = peak_memory_mib()
+        reset_peak_memory()
     timings["total"] = time.perf_counter() - t0
-    return BuildResult(ds, analyses, facts, pipe, timings)
+    return result
+
+
+def _by_doc(facts: list[Fact]) -> dict[str, list[Fact]]:
+    out: dict[str, list[Fact]] = {}
+    for f in facts:
+        out.setdefault(f.doc, []).append(f)
+    return out
+
+
+def _parts(analyses, facts, dates, iris, store, stated, cache=None) -> list[Path]:
+    by_doc = _by_doc(facts)
+    known = {a.source.id for a in analyses}
+    orphans = sorted(d for d in by_doc if d not in known)
+    if orphans:  # load_curated refuses statements about documents outside the corpus
+        from spacekg.errors import SpacekgError
+
+        raise SpacekgError(f"facts of documents outside the corpus: {', '.join(orphans)}")
+    keyed = cache is not None and hasattr(cache, "key")
+    return [describe_document_part(a, by_doc.get(a.source.id, []), dates.get(a.source.id), iris,
+                                   store, stated, cache.key(a.source) if keyed else None)
+            for a in analyses]
+
+
+def _part_store(cache, owner):
+    """Where the document parts go: beside the extraction cache, else a temporary folder."""
+    from spacekg.nquads import PartStore
+
+    if cache is not None and hasattr(cache, "dir"):
+        return PartStore(Path(cache.dir).parent / "graphs")
+    owner.workdir = _workdir(owner)
+    return PartStore(owner.workdir / "parts", persistent=False)
+
+
+def describe_document_part(analysis: DocAnalysis, facts: list[Fact], doc_date, iris: IRIs,
+                           store, stated, analysis_key: str | None = None) -> Path:
+    """Write one document's evidence (:func:`spacekg.evidence.attach_evidence`) and mentions
+    (:func:`spacekg.evidence.record_mentions`) as its part, unless the part for the same inputs
+    is already in ``store``; add its facts' triples to ``stated`` (mutated) either way.
+
+    The part's key is the SHA-256 of the part format, the code version, the base IRI, the
+    document (id and SHA-256 of its text), its date, its facts and its mention spans — all
+    that the two functions read. With ``analysis_key`` (the extraction cache's key of the
+    analysis, which determines its rule facts and mentions) the rule facts and mentions are
+    represented by that key, and only the other facts (curated) are hashed.
+
+    Returns:
+        the part's file (sorted, unique N-Quads lines of ``graph/evidence`` and ``graph/mentions``).
+    """
+    from spacekg.cache import code_version
+    from spacekg.nquads import PartStore, TripleSet, triple_lines
+
+    src = analysis.source
+
+    def mention_spans():
+        return [(*analysis.norm.to_original(m.start, m.end), m.entity) for m in analysis.mentions]
+
+    spans = mention_spans() if analysis_key is None else None
+    if analysis_key is not None:
+        key = PartStore.key(PART_FORMAT, _code_version(code_version), iris.base, src.id, src.sha256,
+                            doc_date, analysis_key, [f for f in facts if f.producer[0] != "rule"])
+    else:
+        key = PartStore.key(PART_FORMAT, _code_version(code_version), iris.base, src.id, src.sha256,
+                            doc_date, facts, spans)
+    path = store.get(key)
+    if path is not None:
+        for f in facts:
+            stated.add((f.s, f.p, f.o))
+        return path
+    own_stated, evidence, mentions = TripleSet(), TripleSet(), TripleSet()
+    attach_evidence(facts, {src.id: src.text}, iris, own_stated, evidence,
+                    {src.id: doc_date} if doc_date is not None else {})
+    record_mentions(src.id, src.text, spans if spans is not None else mention_spans(), iris, mentions)
+    for triple in own_stated:
+        stated.add(triple)
+    iri_text: dict = {}
+    obj_text: dict = {}
+    lines = triple_lines(evidence, iris.graph["evidence"], iri_text, obj_text)
+    lines |= triple_lines(mentions, iris.graph["mentions"], iri_text, obj_text)
+    return store.put(key, sorted(lines))
+
+
+_CODE_VERSION: list[str] = []
+
+
+def _code_version(compute) -> str:
+    """:func:`spacekg.cache.code_version`, computed once per process."""
+    if not _CODE_VERSION:
+        _CODE_VERSION.append(compute())
+    return _CODE_VERSION[0]
 
 
 __all__ = ["build_dataset", "BuildResult", "Paths", "Pipeline"]

@@ -1,6 +1,8 @@
 """Stage 8: publish the dataset (N-Quads, TriG, Turtle, JSON-LD), the SSSOM mapping table and
 the build report.
 
+Streaming: the N-Quads file is the build's merged file (:meth:`spacekg.build.BuildResult.nquads`)
+and the other formats are written from it without holding the graph.
 Deterministic: N-Quads lines are sorted; the other formats are written by pyoxigraph from the
 same sorted quads (no blank nodes are minted by the pipeline), so the same inputs give
 byte-identical files. Atomic: files are written into a temporary folder beside ``out`` that
@@ -18,58 +20,19 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import RDF, Dataset
 
+from spacekg.nquads import dataset_lines, sorted_unique_lines, term_nt, write_lines
+
 FILES = {"spacekg.nq": ox.RdfFormat.N_QUADS, "spacekg.trig": ox.RdfFormat.TRIG,
          "spacekg.ttl": ox.RdfFormat.TURTLE, "spacekg.jsonld": ox.RdfFormat.JSON_LD}
 
 
 def sorted_nquads(ds: Dataset) -> str:
-    """The dataset as N-Quads, one quad per line, lines sorted (named graphs only)."""
-    from rdflib import BNode, Literal
-    from rdflib.compare import to_canonical_graph
-
-    lines = set()
-    # terms recur (predicates, classes, documents): each is written once (rdflib's n3() checks
-    # every IRI, the slowest part of this function on large graphs)
-    iri_text: dict = {}
-    obj_text: dict = {}
-    for graph in ds.graphs():
-        gid = graph.identifier
-        if isinstance(gid, BNode) or len(graph) == 0:
-            continue
-        has_bnodes = any(isinstance(t, BNode) for triple in graph for t in triple)
-        # blank nodes (e.g. owl:unionOf lists of the ontology) get canonical labels
-        triples = to_canonical_graph(graph) if has_bnodes else graph
-        g = gid.n3()
-        for s, p, o in triples:
-            st = iri_text.get(s)
-            if st is None:
-                st = iri_text[s] = s.n3()
-            pt = iri_text.get(p)
-            if pt is None:
-                pt = iri_text[p] = p.n3()
-            # literals keyed by their exact form: rdflib's equality ignores the case of
-            # language tags, and the output must keep each literal as it is
-            key = (str(o), o.language, o.datatype) if isinstance(o, Literal) else o
-            ot = obj_text.get(key)
-            if ot is None:
-                ot = obj_text[key] = _nt(o)
-            lines.add(f"{st} {pt} {ot} {g} .")
-    return "\n".join(sorted(lines)) + "\n"
+    """The dataset as N-Quads, one quad per line, lines sorted (named graphs only; blank nodes
+    canonically labelled; :func:`spacekg.nquads.dataset_lines`)."""
+    return "\n".join(sorted(dataset_lines(ds))) + "\n"
 
 
-def _nt(term) -> str:
-    """N-Triples form of a term (rdflib's n3() may abbreviate numbers; N-Triples must not)."""
-    from rdflib import Literal
-
-    if isinstance(term, Literal):
-        lex = (str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-               .replace("\r", "\\r"))
-        if term.language:
-            return f'"{lex}"@{term.language}'
-        if term.datatype and str(term.datatype) != "http://www.w3.org/2001/XMLSchema#string":
-            return f'"{lex}"^^<{term.datatype}>'
-        return f'"{lex}"'
-    return term.n3()
+_nt = term_nt  # the name earlier code imported
 
 
 PREFIXES = {
@@ -89,6 +52,14 @@ PREFIXES = {
 def write_formats(nquads: str, out: Path, base: str) -> None:
     """Write N-Quads, TriG, Turtle (union of the graphs) and JSON-LD into ``out``."""
     (out / "spacekg.nq").write_text(nquads, encoding="utf-8")
+    write_other_formats(out, base)
+
+
+def write_other_formats(out: Path, base: str) -> None:
+    """Write TriG, Turtle (union of the graphs, triples sorted) and JSON-LD into ``out`` from
+    ``out/spacekg.nq``, streaming: the quads are read from the file by each writer, and the
+    Turtle's sorted, duplicate-free triples come from an external sort
+    (:func:`spacekg.nquads.sorted_unique_lines`), so memory does not grow with the graph."""
     nq = out / "spacekg.nq"
 
     def quads():  # streamed from the file: no list of every quad is held
@@ -97,22 +68,35 @@ def write_formats(nquads: str, out: Path, base: str) -> None:
     prefixes = {**PREFIXES, "sk": base + "ontology#", "skr": base + "resource/"}
     with open(out / "spacekg.trig", "wb") as f:
         ox.serialize(quads(), f, format=ox.RdfFormat.TRIG, prefixes=prefixes)
-    triples = sorted({q.triple for q in quads()}, key=str)
-    with open(out / "spacekg.ttl", "wb") as f:
-        ox.serialize(triples, f, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-    del triples
+    # the triples in the order of their N-Triples text (str of a pyoxigraph Triple), each once
+    nt = out / ".union.nt"
+    try:
+        write_lines(nt, (line + " ." for line in sorted_unique_lines((str(q.triple) for q in quads()), out)))
+        with open(out / "spacekg.ttl", "wb") as f:
+            ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), f,
+                         format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+    finally:
+        nt.unlink(missing_ok=True)
     with open(out / "spacekg.jsonld", "wb") as f:
         ox.serialize(quads(), f, format=ox.RdfFormat.JSON_LD)
 
 
-def report_data(result) -> dict:
+def report_data(result, graph_counts: dict | None = None) -> dict:
     """Counts per class, property, rule, document and graph; unused lexicon entries;
-    candidate new names (see :mod:`spacekg.candidates`)."""
-    ds = result.dataset
+    candidate new names (see :mod:`spacekg.candidates`).
+
+    Args:
+        graph_counts: graph IRI → quads (from :meth:`spacekg.build.BuildResult.nquads`);
+            default: counted in ``result.dataset``.
+    """
+    ds = result.core if hasattr(result, "core") else result.dataset
     pipe = result.pipeline
     iris = pipe.iris
-    graphs = {str(g.identifier).rsplit("/", 1)[-1]: len(g) for g in ds.graphs()
-              if str(g.identifier).startswith(str(iris.graph))}
+    if graph_counts is None:
+        graph_counts = {str(g.identifier): len(g) for g in result.dataset.graphs()}
+    names = {str(g.identifier) for g in ds.graphs()} | set(graph_counts)
+    graphs = {gid.rsplit("/", 1)[-1]: graph_counts.get(gid, 0) for gid in names
+              if gid.startswith(str(iris.graph))}
     entities = ds.graph(iris.graph["entities"])
     classes = Counter(str(o).split("#")[-1] for o in entities.objects(None, RDF.type))
     stated = ds.graph(iris.graph["stated"])
@@ -195,9 +179,14 @@ def publish(result, out: Path, extra: dict[str, str] | None = None) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
     try:
-        nquads = sorted_nquads(result.dataset)
-        write_formats(nquads, tmp, result.pipeline.iris.base)
-        data = report_data(result)
+        if hasattr(result, "nquads"):  # a BuildResult: its merged N-Quads file
+            merged, counts = result.nquads()
+            shutil.copyfile(merged, tmp / "spacekg.nq")
+            write_other_formats(tmp, result.pipeline.iris.base)
+        else:
+            write_formats(sorted_nquads(result.dataset), tmp, result.pipeline.iris.base)
+            counts = None
+        data = report_data(result, counts)
         (tmp / "report.json").write_text(json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                                          encoding="utf-8")
         (tmp / "report.md").write_text(report_text(data), encoding="utf-8")

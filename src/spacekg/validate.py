@@ -337,16 +337,21 @@ def run_shapes(data: Graph, shapes: Graph, engine: str | None = None) -> tuple[G
             abort_on_first=False, meta_shacl=False, js=False, debug=False)
     except Exception as exc:  # the engines report malformed shapes with several types
         raise ShapeError(f"SHACL validation could not run: {exc}") from exc
-    results = []
+    return report, [res for _node, res in result_nodes(report, shapes)]
+
+
+def result_nodes(report: Graph, shapes: Graph) -> list[tuple[object, Result]]:
+    """Each ``sh:ValidationResult`` node of a pySHACL report with its :class:`Result`."""
+    out = []
     for r in report.subjects(RDF.type, SH.ValidationResult):
         sev = report.value(r, SH.resultSeverity)
-        results.append(Result(
+        out.append((r, Result(
             severity=str(sev).rsplit("#", 1)[-1] if sev else "Violation",
             focus=report.value(r, SH.focusNode), path=report.value(r, SH.resultPath),
             value=report.value(r, SH.value),
             message=str(report.value(r, SH.resultMessage) or ""),
-            source=_shape_name(shapes, report.value(r, SH.sourceShape))))
-    return report, results
+            source=_shape_name(shapes, report.value(r, SH.sourceShape)))))
+    return out
 
 
 def _shape_name(shapes: Graph, shape) -> str:
@@ -438,13 +443,328 @@ def add_query_results(report: Graph, results: list[Result], iris: IRIs) -> None:
             report.add((node, SH.value, r.value))
 
 
+#: triples per partition of the SHACL data graph (evidence and statement nodes)
+CHUNK_TRIPLES = 150_000
+#: above this size the violation queries run on an on-disk store (RocksDB) instead of in memory
+ON_DISK_BYTES = 150 * 2**20
+
+
+def _owner(iris: IRIs):
+    """The partition of a subject or focus node (N-Triples text or rdflib term): ``evidence``
+    (an annotation and its target, selectors and headings: one document's), ``statement``
+    (a statement node, shared by the documents stating it) or ``core`` (everything else)."""
+    ev, st = str(iris.evidence), str(iris.statement)
+
+    def owner(term) -> str:
+        text = term[1:] if isinstance(term, str) and term.startswith("<") else str(term)
+        if text.startswith(ev):
+            return "evidence"
+        if text.startswith(st):
+            return "statement"
+        return "core"
+    return owner
+
+
+def shape_terms(shapes: Graph) -> frozenset[str]:
+    """The IRIs a shapes graph names (paths, targets, classes, parameters), as N-Triples terms."""
+    return frozenset(f"<{t}>" for triple in shapes for t in triple if isinstance(t, URIRef)) | {
+        f"<{RDF.type}>", f"<{RDFS.subClassOf}>"}
+
+
+def partitions(nq: Path, iris: IRIs, workdir: Path, chunk: int = CHUNK_TRIPLES,
+               predicates: frozenset[str] | None = None):
+    """Split the SHACL data of a sorted N-Quads file (every graph but ``mentions``) by subject.
+
+    Returns:
+        (core lines: N-Triples lines of every subject that is neither an evidence annotation
+        part nor a statement node; list of files of N-Triples lines of statement nodes, chunks
+        of about ``chunk`` triples, each node's triples in one chunk; list of (document id,
+        file of N-Triples lines) of the evidence annotations of each document). The file
+        being sorted, the quads of a subject, and of a document's annotations, are
+        contiguous. With ``predicates`` (:func:`shape_terms`), the evidence and statement
+        partitions keep only the triples whose predicate is one of them (no shape can look at
+        the others: the shapes are not ``sh:closed``, and their SPARQL constraints are about
+        core nodes).
+    """
+    from spacekg.nquads import subject_of, triple_of, write_lines
+
+    owner = _owner(iris)
+    skip = f" <{iris.graph['mentions']}> ."
+    ev_start = len(str(iris.evidence)) + 1
+    core: list[str] = []
+    statements: list[Path] = []
+    documents: list[tuple[str, Path]] = []
+    buf: list[str] = []
+    group = None  # "statement" or ("evidence", doc)
+    last_subject = None
+
+    def flush():
+        nonlocal buf
+        if buf:
+            path = workdir / f"shacl-{len(statements) + len(documents):06d}.nt"
+            write_lines(path, buf)
+            if group == "statement":
+                statements.append(path)
+            else:
+                documents.append((group[1], path))
+            buf = []
+
+    with open(nq, encoding="utf-8", newline="\n") as f:
+        for line in f:
+            line = line.rstrip("\n")
+            if not line or line.endswith(skip):
+                continue
+            subject = subject_of(line)
+            k = owner(subject)
+            if k == "core":
+                core.append(triple_of(line))
+                continue
+            if subject != last_subject:
+                g = "statement" if k == "statement" else ("evidence", subject[ev_start:subject.index("/", ev_start)])
+                if g != group or (g == "statement" and len(buf) >= chunk):
+                    flush()
+                    group = g
+            last_subject = subject
+            if predicates is not None and line[len(subject) + 1:line.index(" ", len(subject) + 1)] not in predicates:
+                continue
+            buf.append(triple_of(line))
+    flush()
+    return core, statements, documents
+
+
+def run_shapes_partitioned(nq: Path, shapes: Graph, iris: IRIs, workdir: Path, *,
+                           engine: str | None = None, extensions: str = "",
+                           chunk: int = CHUNK_TRIPLES, progress=None, cache: Path | None = None,
+                           shapes_digest: str = "") -> tuple[Graph, list[Result], int]:
+    """SHACL over a graph too large to validate at once, partition by partition.
+
+    The data graph (the union of every graph but ``mentions``, plus ``extensions``) is split
+    by subject (:func:`partitions`): the *core* partition is validated whole; each chunk of
+    statement nodes, and the evidence annotations of a chunk of documents, are validated with,
+    as context, the class hierarchy (``rdfs:subClassOf``) and the ``rdf:type`` triples of the
+    core nodes they point to (what ``sh:class`` looks at: the type of a target's source
+    document, of a statement's interval). Each partition keeps the results whose focus node it
+    owns, so every focus node is judged once, on every triple about it. Valid because no shape
+    follows a path out of an annotation or statement node beyond those types (the annotation's
+    parts share its IRI; tests/test_shapes.py checks the result equals validating the whole
+    graph at once).
+
+    Incremental: with ``cache`` (a folder), the results of each document's annotations are
+    stored under the SHA-256 of ``shapes_digest`` (say, of the shape files), the document's
+    lines and their context lines; a document whose key is stored is not validated again (a
+    cached result's ``sh:sourceShape``, when a blank node, names the shape of the run that
+    stored it). The core and the statement nodes, which every document adds to, are always
+    validated.
+
+    Returns:
+        (report graph, results, number of data triples in the partitions validated).
+    """
+    import hashlib
+    import pickle
+
+    say = progress or (lambda msg: None)
+    owner = _owner(iris)
+    ev_start = len(str(iris.evidence))
+    closed = any(True for _ in shapes.triples((None, SH.closed, Literal(True))))
+    core_lines, statements, documents = partitions(nq, iris, workdir, chunk,
+                                                   None if closed else shape_terms(shapes))
+    type_p = f" <{RDF.type}> "
+    type_lines: dict[str, list[str]] = {}
+    for line in core_lines:
+        if type_p in line:
+            type_lines.setdefault(line[:line.index(" ")], []).append(line)
+    sub_p = f" <{RDFS.subClassOf}> "
+    context_digest = hashlib.sha256("\n".join(sorted(x for x in core_lines if sub_p in x)).encode()).hexdigest()
+    core = load_ntriples(("\n".join(core_lines) + "\n") if core_lines else "")
+    del core_lines
+    if extensions:
+        core.parse(data=extensions, format="turtle")
+    types: dict = {}  # core node → its rdf:type triples
+    for t in core.triples((None, RDF.type, None)):
+        types.setdefault(t[0], []).append(t)
+    hierarchy = list(core.triples((None, RDFS.subClassOf, None)))
+    report = Graph()
+    rep = BNode()
+    report.add((rep, RDF.type, SH.ValidationReport))
+    results: list[Result] = []
+    seen: set = set()
+    total = len(core)
+
+    def keep(items, kind):
+        for res, triples in items:
+            if not isinstance(res.focus, Literal) and owner(res.focus) != kind:
+                continue
+            key = (res.severity, res.source, _key(res.focus), _key(res.path), _key(res.value), res.message)
+            if key in seen:
+                continue
+            seen.add(key)
+            results.append(res)
+            report.add((rep, SH.result, triples[0][0]))
+            for t in triples:
+                report.add(t)
+
+    def run(data):
+        part_report, _ = run_shapes(data, shapes, engine)
+        return [(res, _cbd(part_report, node)) for node, res in result_nodes(part_report, shapes)]
+
+    def with_context(data):
+        # the types of the nodes the partition points to, except the terms a statement node
+        # reifies (no shape constrains their class there; their own shapes run in the core)
+        pointed = {o for _, p, o in data if p not in (RDF.subject, RDF.object)}
+        for o in pointed:
+            for t in types.get(o, ()):
+                data.add(t)
+        for t in hierarchy:
+            data.add(t)
+        return data
+
+    keep(run(core), "core")
+    del core
+    for i, path in enumerate(statements, 1):
+        data = load_ntriples(path)
+        total += len(data)
+        items = run(with_context(data))
+        keep(items, "statement")
+        del data
+        path.unlink(missing_ok=True)
+        say(f"SHACL statement nodes {i}/{len(statements)}: {len(items)} results")
+
+    # evidence annotations, document by document: from the cache, or validated in chunks
+    pending: list[tuple[str, str | None, Path]] = []
+    reused = 0
+    for doc, path in documents:
+        key = None
+        if cache is not None:
+            text = path.read_text(encoding="utf-8")
+            pointed = {ln[:-2].split(" ", 2)[2] for ln in text.splitlines()}  # "s p o ." → o
+            ctx = sorted(x for o in pointed for x in type_lines.get(o, ()))
+            key = hashlib.sha256("\0".join([FORMAT, shapes_digest, context_digest, doc, text, *ctx]).encode()).hexdigest()
+            stored = Path(cache) / key[:2] / f"{key}.pickle"
+            if stored.is_file():
+                try:
+                    keep(pickle.loads(stored.read_bytes()), "evidence")
+                    reused += 1
+                    path.unlink(missing_ok=True)
+                    continue
+                except Exception:  # noqa: BLE001 - an unreadable entry is validated again
+                    pass
+        pending.append((doc, key, path))
+    batches, batch, size = [], [], 0
+    for item in pending:
+        n = sum(1 for _ in open(item[2], encoding="utf-8"))
+        if batch and size + n > chunk:
+            batches.append(batch)
+            batch, size = [], 0
+        batch.append(item)
+        size += n
+    if batch:
+        batches.append(batch)
+    for i, batch in enumerate(batches, 1):
+        data = load_ntriples("".join(path.read_text(encoding="utf-8") for *_, path in batch))
+        total += len(data)
+        items = run(with_context(data))
+        keep(items, "evidence")
+        if cache is not None:
+            by_doc: dict[str, list] = {doc: [] for doc, _, _ in batch}
+            for res, triples in items:
+                f = str(res.focus)
+                if not isinstance(res.focus, Literal) and f.startswith(str(iris.evidence)):
+                    d = f[ev_start:f.find("/", ev_start)]
+                    if d in by_doc:
+                        by_doc[d].append((res, triples))
+            for doc, key, _path in batch:
+                _store(Path(cache) / key[:2] / f"{key}.pickle", pickle.dumps(by_doc[doc]))
+        for *_, path in batch:
+            path.unlink(missing_ok=True)
+        del data
+        say(f"SHACL evidence {i}/{len(batches)} ({len(batch)} documents): {len(items)} results")
+    say(f"SHACL evidence: {reused} documents' results reused, {len(pending)} validated")
+    return report, results, total
+
+
+#: bump to invalidate the stored SHACL results of documents
+FORMAT = "1"
+
+
+def _store(path: Path, data: bytes) -> None:
+    import os
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(data)
+    os.replace(tmp, path)
+
+
+def _cbd(src: Graph, node) -> list:
+    """``node``'s triples and, recursively, those of the blank nodes it points to (the
+    node's own triples first)."""
+    out, todo, done = [], [node], set()
+    while todo:
+        n = todo.pop(0)
+        if n in done:
+            continue
+        done.add(n)
+        for t in src.triples((n, None, None)):
+            out.append(t)
+            if isinstance(t[2], BNode):
+                todo.append(t[2])
+    return out
+
+
+def load_ntriples(source: str | Path) -> Graph:
+    """An rdflib Graph of N-Triples (``source``: text, or a file path), parsed by pyoxigraph
+    (about twice as fast as rdflib's parser; blank node labels are kept)."""
+    import pyoxigraph as ox
+
+    from spacekg.reason import _rd
+
+    terms: dict = {}
+
+    def conv(x):
+        y = terms.get(x)
+        if y is None:
+            y = terms[x] = _rd(x)
+        return y
+
+    fmt = ox.RdfFormat.N_TRIPLES
+    triples = ox.parse(path=str(source), format=fmt) if isinstance(source, Path) else ox.parse(source, format=fmt)
+    g = Graph()
+    g.addN((conv(t.subject), conv(t.predicate), conv(t.object), g) for t in triples)
+    return g
+
+
+def _key(term):
+    return None if term is None else (type(term).__name__, str(term), getattr(term, "language", None),
+                                      str(getattr(term, "datatype", None)))
+
+
+def query_store(nq: Path, workdir: Path):
+    """A pyoxigraph store holding the N-Quads file ``nq`` for the violation queries: in memory
+    when the file is under :data:`ON_DISK_BYTES`, else on disk in ``workdir`` (bulk loader)."""
+    import pyoxigraph as ox
+
+    if Path(nq).stat().st_size < ON_DISK_BYTES:
+        store = ox.Store()
+    else:
+        store = ox.Store(str(Path(workdir) / "store"))
+    store.bulk_load(path=str(nq), format=ox.RdfFormat.N_QUADS)
+    return store
+
+
 def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress=None,
                      consistency: bool = False) -> Report:
-    """Validate a built dataset: SHACL shapes, violation queries, and optionally the OWL 2 DL
+    """Validate a built graph: SHACL shapes, violation queries, and optionally the OWL 2 DL
     consistency check (HermiT; skipped with a message when Java is missing).
 
+    Every step streams from one sorted N-Quads file, so memory follows the largest partition,
+    not the graph: SHACL by partitions (:func:`run_shapes_partitioned`), the queries on a
+    pyoxigraph store bulk-loaded from the file (:func:`query_store`), HermiT on the core graphs.
+
     Args:
-        ds: rdflib Dataset with the named graphs of docs/DESIGN.md.
+        ds: a :class:`spacekg.build.BuildResult` (its merged N-Quads file and core graphs) or an
+            rdflib Dataset with the named graphs of docs/DESIGN.md.
         iris: namespaces.
         shapes_dir: folder of the shapes (default ``shapes/``), queries in its ``violations/``.
         progress: optional callable for progress lines.
@@ -454,18 +774,47 @@ def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress
     Raises:
         ShapeError: shapes or queries could not be loaded or run.
     """
+    import hashlib
+    import shutil
+    import tempfile
+
+    from spacekg.nquads import dataset_lines, write_lines
+
     say = progress or (lambda msg: None)
     folder = Path(shapes_dir) if shapes_dir else SHAPES_DIR
     timings = {}
-    t = time.perf_counter()
-    shapes = load_shapes(folder, iris)
-    data = data_graph(ds, iris)
-    report, results = run_shapes(data, shapes)
-    timings["shapes"] = time.perf_counter() - t
-    say(f"SHACL: {len(data)} triples, {len(results)} results in {timings['shapes']:.1f} s")
-    t = time.perf_counter()
-    qresults = run_queries(dataset_store(ds), load_queries(folder / "violations", iris))
-    timings["queries"] = time.perf_counter() - t
+    work = Path(tempfile.mkdtemp(prefix="spacekg-validate-"))
+    try:
+        t = time.perf_counter()
+        cache = None
+        if hasattr(ds, "nquads"):
+            nq, _counts = ds.nquads()
+            core = ds.core
+            store = getattr(ds, "part_store", None)
+            if store is not None and getattr(store, "persistent", False):
+                cache = Path(store.dir).parent / "shacl"  # beside the build's cache
+        else:
+            nq, core = work / "data.nq", ds
+            write_lines(nq, sorted(dataset_lines(ds)))
+        shapes = load_shapes(folder, iris)
+        ext = ROOT / "ontology" / "extensions.ttl"
+        extensions = _rebased(ext.read_text(encoding="utf-8"), iris) if ext.exists() else ""
+        from spacekg.cache import code_version
+
+        digest = hashlib.sha256(f"{iris.base}\0{code_version()}\0".encode())
+        for f in sorted(Path(folder).glob("*.ttl")):
+            digest.update(f.read_bytes())
+        digest.update(extensions.encode())
+        report, results, n = run_shapes_partitioned(nq, shapes, iris, work, extensions=extensions,
+                                                    progress=say, cache=cache,
+                                                    shapes_digest=digest.hexdigest())
+        timings["shapes"] = time.perf_counter() - t
+        say(f"SHACL: {n} triples, {len(results)} results in {timings['shapes']:.1f} s")
+        t = time.perf_counter()
+        qresults = run_queries(query_store(nq, work), load_queries(folder / "violations", iris))
+        timings["queries"] = time.perf_counter() - t
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
     say(f"violation queries: {len(qresults)} rows in {timings['queries']:.1f} s")
     add_query_results(report, qresults, iris)
     allr = sorted(results + qresults, key=_order)
@@ -475,7 +824,7 @@ def validate_dataset(ds, iris: IRIs, shapes_dir: Path | None = None, *, progress
         from spacekg import consistency as dl_check
 
         t = time.perf_counter()
-        dl = dl_check.check(ds, iris)
+        dl = dl_check.check(core, iris)
         timings["consistency"] = time.perf_counter() - t
         say(dl.summary())
         if dl.consistent is False or dl.unsatisfiable:
@@ -588,10 +937,11 @@ def gate(result, progress=None) -> Report:
     """
     say = progress or print
     iris = result.pipeline.iris
-    report = validate_dataset(result.dataset, iris, progress=say, consistency=True)
+    report = validate_dataset(result, iris, progress=say, consistency=True)
     result.timings["validate"] = sum(report.timings.values())
     if not report.conforms:
-        say(readable(report, result.dataset, iris, limit=50))
+        # the whole graph for the passages of a small build; labels only for a large one
+        say(readable(report, result.dataset if len(result.parts) <= 50 else result.core, iris, limit=50))
         raise ValidationFailed(f"the graph has {len(report.violations)} SHACL/query violation(s)"
                                + ("" if report.consistency is None or report.consistency.consistent is not False
                                   else " and is inconsistent (OWL 2 DL)")

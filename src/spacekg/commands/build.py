@@ -58,6 +58,12 @@ def build_cmd(out: Path, base: str | None, no_reason: bool, no_validate: bool, n
     result = build_dataset(iris=iris, progress=say, reason=not no_reason, cache=cache)
     if cache is not None and prune_cache:
         say(f"extraction cache: {cache.prune()} unused entries deleted")
+        used = {p.resolve() for p in result.parts}
+        graphs = cache.dir.parent / "graphs"
+        stale = [f for f in graphs.glob("*/*.nq") if f.resolve() not in used] if graphs.exists() else []
+        for f in stale:
+            f.unlink(missing_ok=True)
+        say(f"document parts: {len(stale)} unused parts deleted")
     if not no_validate:
         try:
             from spacekg import validate as validation
