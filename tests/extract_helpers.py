@@ -35,3 +35,19 @@ def term(pipeline, analysis, name, triples=()):
         if name == ent.ja or name in ent.aliases:
             return pipeline.iris.res[ent.id]
     return URIRef("urn:missing:" + name)
+
+
+def rule_facts(pipeline, text: str, rule_id: str):
+    """Run ``text`` through the pipeline and keep the matches of one rule.
+
+    Returns ``(analysis, matches, {(s, p, o), …})`` for the rule ``rule_id``."""
+    a = analyse_text(pipeline, text)
+    ms = [m for m in a.matches if m.producer == rule_id]
+    return a, ms, {(m.s, m.p, m.o) for m in ms}
+
+
+def expected_triple(pipeline, analysis, t, got=()):
+    """A rule example's ``[s, p, o]`` in short form as rdflib terms (see :func:`term`);
+    ``got`` is the triples produced, used to resolve ``#suffix`` names of minted nodes."""
+    return (term(pipeline, analysis, t[0], got), pipeline.resolver.predicate(str(t[1])),
+            term(pipeline, analysis, t[2], got))

@@ -5,22 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from extract_helpers import analyse_text, term
+from extract_helpers import expected_triple as triple
+from extract_helpers import rule_facts as facts
 from spacekg.build import Paths
 from spacekg.errors import RuleError
 from spacekg.extract.bullets import load_bullet_rules
 
 RULES = load_bullet_rules(Paths().rules / "bullets")
-
-
-def facts(pipeline, text, rule_id):
-    a = analyse_text(pipeline, text)
-    ms = [m for m in a.matches if m.producer == rule_id]
-    return a, ms, {(m.s, m.p, m.o) for m in ms}
-
-
-def triple(pipeline, a, t, got):
-    return (term(pipeline, a, t[0], got), pipeline.resolver.predicate(str(t[1])), term(pipeline, a, t[2], got))
 
 
 def test_every_bullet_rule_has_examples_and_negatives():

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from extract_helpers import analyse_text, term
+from extract_helpers import analyse_text
+from extract_helpers import expected_triple as triple
 from spacekg.build import Paths
 from spacekg.errors import RuleError
 from spacekg.extract.layout import load_layout_rules
@@ -19,10 +20,6 @@ def facts(pipeline, text, rule_id=None):
     a = analyse_text(pipeline, text)
     got = {(m.s, m.p, m.o) for m in a.matches if rule_id is None or m.producer == rule_id}
     return a, got
-
-
-def triple(pipeline, a, t, got):
-    return (term(pipeline, a, t[0], got), pipeline.resolver.predicate(str(t[1])), term(pipeline, a, t[2], got))
 
 
 def test_every_layout_rule_has_examples_and_negatives():
